@@ -1,0 +1,500 @@
+"""Source generation: turn a :class:`~pyrates_core.system.SystemIR` into a Python module.
+
+The module imports only numpy (and numba's ``njit`` when JIT is on) and defines
+
+* ``<func_name>(t, y, *args)``: the vector field, one line per state slice, assignment and
+  derivative; symbols are arrays, so the code does not grow with the number of nodes;
+* ``observe_assignments(t, y, *args)``: the algebraic variables, for recording and history;
+* ``run_fixed_step(...)``: the whole fixed-step loop (euler, heun, rk4) with delay buffers and
+  output recording; compiled as a whole by numba when JIT is on.
+
+The ``args`` are, in this order: parameters (scalars as Python numbers), the current value of
+every input, arrays of the undelayed edges (``<bundle>_W`` dense matrix, or ``<bundle>_src``,
+``<bundle>_tgt``, ``<bundle>_w``), the history windows (``hist_<symbol>``) and the delay tables
+(``<bundle>_didx``, ``<bundle>_dw`` [, ``<bundle>_dtgt``], ``past_<symbol>_idx``...), see
+:mod:`pyrates_backend_numpy.delays`.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from pyrates_backend_numpy.delays import BundlePlan, DelayPlan, DelayTable, plan_delays
+from pyrates_backend_numpy.printer import NumpyCodePrinter
+from pyrates_backend_numpy.templates import HELPER_NAMES, NUMBA_HELPERS, NUMPY_HELPERS
+from pyrates_core.backend import CodegenOptions
+from pyrates_core.errors import EquationError
+from pyrates_core.functions import ArrayMean, ArraySum, Concatenate, EdgeSum, Index, Interp, Past
+from pyrates_core.system import SystemIR
+
+__all__ = ["Layout", "generate_source"]
+
+OBSERVE = "observe_assignments"
+LOOP = "run_fixed_step"
+
+_RESERVED = {
+    "t", "y", "dy", "np", "njit", "numba", "min", "max", "abs", "range", "len", OBSERVE, LOOP,
+    *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3", "_k4", "_row",
+    "_col", "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
+}
+
+
+@dataclass
+class Layout:
+    """How the IR maps onto the generated code (kept in ``GeneratedCode.metadata['layout']``)."""
+
+    names: dict[str, str]
+    """IR symbol name -> identifier in the generated code."""
+    params: list[str]
+    inputs: list[str]
+    plan: DelayPlan
+    edge_args: list[tuple[BundlePlan, list[str]]] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+    """Source symbols with a history window, in argument order."""
+    table_args: list[tuple[DelayTable, list[str]]] = field(default_factory=list)
+    arg_names: list[str] = field(default_factory=list)
+    numba: bool = False
+    history_sources: dict[str, int] = field(default_factory=dict)
+    """History symbol that is an assignment -> its position in ``observe_assignments``."""
+    loop_arg_names: list[str] = field(default_factory=list)
+    """Arguments of ``run_fixed_step``."""
+
+    def table_names(self, table: DelayTable) -> list[str]:
+        """Argument names of a delay table."""
+        for t, names in self.table_args:
+            if t is table:
+                return names
+        raise KeyError(table.prefix)
+
+
+class _Names:
+    """Allocator of unique, valid Python identifiers."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set(_RESERVED)
+
+    def __call__(self, base: str) -> str:
+        name = re.sub(r"\W", "_", base) or "v"
+        if name[0].isdigit():
+            name = "_" + name
+        candidate, i = name, 1
+        while candidate in self.used or keyword.iskeyword(candidate):
+            i += 1
+            candidate = f"{name}_{i}" if i > 1 else name
+        self.used.add(candidate)
+        return candidate
+
+
+def _array_symbols(system: SystemIR) -> set[str]:
+    names = {s.name for s in system.states} | set(system.inputs)
+    names |= {a.name for a in system.assignments}
+    names |= {p.name for p in system.params.values() if np.ndim(p.value) >= 1}
+    return names
+
+
+def _is_array(expr: sp.Basic, arrays: set[str]) -> bool:
+    """Whether ``expr`` evaluates to an array (True) or to a Python scalar (False)."""
+    if isinstance(expr, sp.Symbol):
+        return expr.name in arrays
+    if isinstance(expr, (ArraySum, ArrayMean)):
+        return False
+    if isinstance(expr, (EdgeSum, Past, Concatenate)):
+        return True
+    if isinstance(expr, Index):
+        return _is_array(expr.args[1], arrays)
+    if isinstance(expr, Interp):
+        return _is_array(expr.args[0], arrays)
+    return any(_is_array(a, arrays) for a in expr.args)
+
+
+def _build_layout(system: SystemIR, numba: bool) -> Layout:
+    ident = _Names()
+    names = {system.time.name: "t"}
+    for group in (system.states, list(system.params.values()), list(system.inputs.values()),
+                  system.assignments):
+        for spec in group:
+            names[spec.name] = ident(spec.name)
+    plan = plan_delays(system, ident)
+    layout = Layout(names, list(system.params), list(system.inputs), plan, numba=numba)
+    args = [names[p] for p in layout.params] + [names[i] for i in layout.inputs]
+    for bp in plan.bundles:
+        if bp.undelayed == "dense":
+            edge_names = [f"{bp.prefix}_W"]
+        elif bp.undelayed == "sparse":
+            edge_names = [f"{bp.prefix}_src", f"{bp.prefix}_tgt", f"{bp.prefix}_w"]
+        else:
+            continue
+        for n in edge_names:
+            ident.used.add(n)
+        layout.edge_args.append((bp, edge_names))
+        args += edge_names
+    layout.history = list(plan.history)
+    args += [plan.history[s] for s in layout.history]
+    for table in plan.tables:
+        suffixes = ("_didx", "_dw", "_dtgt") if table.bundle is not None else ("_idx", "_w", "_tgt")
+        tnames = [table.prefix + s for s in suffixes[: 3 if table.flat else 2]]
+        ident.used.update(tnames)
+        layout.table_args.append((table, tnames))
+        args += tnames
+    layout.arg_names = args
+    assignment_pos = {a.name: i for i, a in enumerate(system.assignments)}
+    layout.history_sources = {s: assignment_pos[s] for s in layout.history if s in assignment_pos}
+    return layout
+
+
+class _Emitter:
+    """Builds the text of the generated module."""
+
+    def __init__(self, system: SystemIR, options: CodegenOptions, layout: Layout) -> None:
+        self.system = system
+        self.options = options
+        self.layout = layout
+        arrays = _array_symbols(system)
+        self.arrays = arrays
+        self.printer = NumpyCodePrinter(
+            layout.names, lambda e: _is_array(e, arrays), self._edge_sum, self._past
+        )
+        self.dtype = f"np.{system.value_dtype.name}"
+        self.scalar = _ScalarWriter(self)
+
+    # -- printing hooks --------------------------------------------------------------------
+    def _edge_sum_terms(self, k: int) -> list[str]:
+        """Code of the undelayed and delayed parts of bundle ``k`` (one or two calls)."""
+        if not 0 <= k < len(self.system.edges):
+            raise EquationError(f"EdgeSum refers to bundle {k}, the system has "
+                                f"{len(self.system.edges)}")
+        bundle = self.system.edges[k]
+        plan = self.layout.plan.bundles[k]
+        x = self.layout.names[bundle.source]
+        terms = []
+        for bp, names in self.layout.edge_args:
+            if bp.index != k:
+                continue
+            if bp.undelayed == "dense":
+                terms.append(f"_matvec({names[0]}, {x})")
+            else:
+                terms.append(f"_edge_sum_sparse({x}, {', '.join(names)}, {bundle.n_target})")
+        if plan.table is not None:
+            terms.append(self._table_call(plan.table))
+        return terms
+
+    def _edge_sum(self, k: int) -> str:
+        terms = self._edge_sum_terms(k)
+        return "(" + " + ".join(terms) + ")" if len(terms) > 1 else terms[0]
+
+    def _past(self, expr: sp.Expr) -> str:
+        return self._table_call(self.layout.plan.past[expr])
+
+    def _table_call(self, table: DelayTable) -> str:
+        window = self.layout.plan.history[table.symbol]
+        names = self.layout.table_names(table)
+        if table.flat:
+            return f"_delayed_sum_flat({window}, {', '.join(names)}, {table.n_out})"
+        return f"_delayed_sum({window}, {', '.join(names)})"
+
+    # -- pieces ------------------------------------------------------------------------------
+    def header(self) -> list[str]:
+        numba = self.layout.numba
+        lines = [
+            '"""Model generated by PyRates (numpy backend); edit the model, not this file.',
+            "",
+            f"Vector field: {self.options.func_name}(t, y, *args) with args =",
+            f"    ({', '.join(self.layout.arg_names)})",
+            '"""',
+            "",
+            "import numpy as np",
+        ]
+        if numba:
+            lines.append("from numba import njit")
+        helpers = NUMBA_HELPERS if numba else NUMPY_HELPERS
+        lines.append(helpers.replace("{DTYPE}", self.dtype))
+        return lines
+
+    def _decorator(self) -> list[str]:
+        return ["@njit(cache=False, fastmath=False)"] if self.layout.numba else []
+
+    def _state_lines(self) -> list[str]:
+        return [f"    {self.layout.names[s.name]} = y[{s.start}:{s.start + s.size}]"
+                for s in self.system.states]
+
+    def _assignment_lines(self) -> list[str]:
+        if self.layout.numba:
+            lines: list[str] = []
+            for a in self.system.assignments:
+                self.scalar.loop(f"{self.layout.names[a.name]}", a.size, a.expr, lines, new=True)
+            return lines
+        lines = []
+        for a in self.system.assignments:
+            code = self.printer.doprint(a.expr)
+            if not _is_array(a.expr, self.arrays):
+                code = f"np.full({a.size}, {code})"
+            lines.append(f"    {self.layout.names[a.name]} = {code}")
+        return lines
+
+    def vector_field(self) -> list[str]:
+        sig = ", ".join(["t", "y", *self.layout.arg_names])
+        lines = [*self._decorator(), f"def {self.options.func_name}({sig}):",
+                 '    """Right-hand side dy/dt of the model at time t."""']
+        lines += self._state_lines() + self._assignment_lines()
+        lines.append(f"    dy = np.empty({self.system.n_state}, dtype={self.dtype})")
+        for s, expr in zip(self.system.states, self.system.derivatives):
+            if self.layout.numba:
+                self.scalar.loop("dy", s.size, expr, lines, offset=s.start)
+            else:
+                code = self.printer.doprint(expr)
+                lines.append(f"    dy[{s.start}:{s.start + s.size}] = {code}")
+        lines.append("    return dy")
+        return lines
+
+    def observe(self) -> list[str]:
+        sig = ", ".join(["t", "y", *self.layout.arg_names])
+        lines = [*self._decorator(), f"def {OBSERVE}({sig}):",
+                 '    """Algebraic variables (assignments) at time t, in evaluation order."""']
+        lines += self._state_lines() + self._assignment_lines()
+        values = [self.layout.names[a.name] for a in self.system.assignments]
+        lines.append(f"    return ({', '.join(values)}{',' if len(values) == 1 else ''})")
+        return lines
+
+    def loop(self) -> list[str]:
+        """The fixed-step integration loop (see the module docstring of ``solvers``)."""
+        lay, names, sys_ = self.layout, self.layout.names, self.system
+        sizes = sys_.symbol_sizes()
+        rec_inputs = [f"_rec_{names[i]}" for i in lay.inputs]
+        rec_assign = [f"_rec_{names[a.name]}" for a in sys_.assignments]
+        series = [f"{names[i]}_series" for i in lay.inputs]
+        windows = [lay.plan.history[s] for s in lay.history]
+        bufs = [f"{w}_buf" for w in windows]
+        lens = [f"{w}_len" for w in windows]
+        edge_names = [n for _, ns in lay.edge_args for n in ns]
+        table_names = [n for _, ns in lay.table_args for n in ns]
+        params = [names[p] for p in lay.params]
+        loop_args = ["_method", "_y", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y",
+                     *rec_inputs, *rec_assign, "_rec_assign", *params, *series, *edge_names,
+                     *bufs, *lens, *table_names]
+        lay.loop_arg_names = loop_args
+        vf = self.options.func_name
+
+        def call(func: str, t: str, y: str, stage: int) -> str:
+            args = [*params, *(names[i] for i in lay.inputs), *edge_names, *windows,
+                    *(f"{n}[{stage}]" for n in table_names)]
+            return f"{func}({t}, {y}, {', '.join(args)})"
+
+        def bind(pos: str, indent: str) -> list[str]:
+            out = []
+            for i, s in zip(lay.inputs, series):
+                out.append(f"{indent}{names[i]} = {s}[min({pos}, {s}.shape[0] - 1)]")
+            for s, w, ln in zip(lay.history, windows, lens):
+                n = sizes[s]
+                out.append(f"{indent}_p = ({pos}) % {ln}")
+                out.append(f"{indent}{w} = {w}_buf[(_p + 1) * {n}:(_p + 1 + {ln}) * {n}]")
+            return out
+
+        i1, i2, i3 = "    ", "        ", "            "
+        lines = [*self._decorator(), f"def {LOOP}({', '.join(loop_args)}):",
+                 '    """Fixed-step integration from step _n0 to _n1 (0: euler, 1: heun, 2: rk4).',
+                 "",
+                 "    Updates the history buffers and _rec in place; returns (status, y), status",
+                 '    being -1 or the step after which the state stopped being finite."""',
+                 f"{i1}for _n in range(_n0, _n1):",
+                 f"{i2}_t = _t0 + _n * _dt"]
+        lines += bind("_n", i2)
+        lines += [f"{i2}if _method == 0:",
+                  f"{i3}_k1 = {call(vf, '_t', '_y', 0)}",
+                  f"{i3}_y = _step(_y, _dt, _k1)",
+                  f"{i2}elif _method == 1:",
+                  f"{i3}_k1 = {call(vf, '_t', '_y', 0)}",
+                  f"{i3}_k2 = {call(vf, '_t + _dt', '_step(_y, _dt, _k1)', 2)}",
+                  f"{i3}_y = _heun(_y, _dt, _k1, _k2)",
+                  f"{i2}else:",
+                  f"{i3}_k1 = {call(vf, '_t', '_y', 0)}",
+                  f"{i3}_k2 = {call(vf, '_t + _dt / 2', '_step(_y, _dt / 2, _k1)', 1)}",
+                  f"{i3}_k3 = {call(vf, '_t + _dt / 2', '_step(_y, _dt / 2, _k2)', 1)}",
+                  f"{i3}_k4 = {call(vf, '_t + _dt', '_step(_y, _dt, _k3)', 2)}",
+                  f"{i3}_y = _rk4(_y, _dt, _k1, _k2, _k3, _k4)",
+                  f"{i2}_t = _t0 + (_n + 1) * _dt"]
+        if lay.history:
+            if lay.history_sources:
+                lines += bind("_n + 1", i2)
+                lines.append(f"{i2}_a = {call(OBSERVE, '_t', '_y', 0)}")
+            for s, w, ln in zip(lay.history, windows, lens):
+                n = sizes[s]
+                if s in lay.history_sources:
+                    value = f"_a[{lay.history_sources[s]}]"
+                else:
+                    st = sys_.state(s)
+                    value = f"_y[{st.start}:{st.start + n}]"
+                lines.append(f"{i2}_push({w}_buf, (_n + 1) % {ln}, {ln}, {n}, {value})")
+        lines += [f"{i2}if (_n + 1) % _stride == 0:",
+                  f"{i3}if not _all_finite(_y):",
+                  f"{i3}    return _n + 1, _y",
+                  f"{i3}_row = (_n + 1) // _stride - 1",
+                  f"{i3}_col = _record(_rec, _row, 0, _y, _rec_y)"]
+        if lay.inputs or sys_.assignments:
+            lines += bind("_n + 1", i3)
+        for i, r in zip(lay.inputs, rec_inputs):
+            lines.append(f"{i3}_col = _record(_rec, _row, _col, {names[i]}, {r})")
+        if sys_.assignments:
+            lines += [f"{i3}if _rec_assign:",
+                      f"{i3}    _a = {call(OBSERVE, '_t', '_y', 0)}"]
+            for k, r in enumerate(rec_assign):
+                lines.append(f"{i3}    _col = _record(_rec, _row, _col, _a[{k}], {r})")
+        lines.append(f"{i1}return -1, _y")
+        return lines
+
+
+_SPECIAL = (EdgeSum, Past, Index, Concatenate, Interp, ArraySum, ArrayMean)
+
+
+class _ScalarPrinter(NumpyCodePrinter):
+    """Prints an element-wise expression for element ``_i`` of a loop of length ``n``."""
+
+    def __init__(self, writer: _ScalarWriter) -> None:
+        emitter = writer.emitter
+        super().__init__(emitter.layout.names, lambda e: False)
+        self.writer = writer
+        self.n: int | None = None
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        name = super()._print_Symbol(expr)
+        size = self.writer.size(expr.name)
+        if size is None:
+            return name
+        if size == self.n:
+            return f"{name}[_i]"
+        if size == 1:
+            return f"{name}[0]"
+        raise EquationError(f"'{expr.name}' has {size} elements where {self.n} are expected")
+
+
+class _ScalarWriter:
+    """numba flavour: element-wise loops instead of array expressions (fast to compile).
+
+    Functions that change sizes (EdgeSum, Past, Index, Concatenate, Interp, ArraySum,
+    ArrayMean) are computed first into temporaries ``_tmp<k>``; the rest of the expression
+    becomes one loop ``for _i in range(n): target[offset + _i] = ...``.
+    """
+
+    def __init__(self, emitter: _Emitter) -> None:
+        self.emitter = emitter
+        system = emitter.system
+        self.sizes: dict[str, int | None] = dict(system.symbol_sizes())
+        for name, p in system.params.items():
+            nd = np.ndim(p.value)
+            self.sizes[name] = None if nd == 0 else int(np.size(p.value)) if nd == 1 else -1
+        self.sizes[system.time.name] = None
+        self.count = 0
+        self.printer = _ScalarPrinter(self)
+
+    def size(self, name: str) -> int | None:
+        """Number of elements of a symbol (None: scalar)."""
+        if name not in self.sizes:
+            raise EquationError(f"unknown symbol '{name}' in an equation")
+        size = self.sizes[name]
+        if size == -1:
+            raise EquationError(f"matrix parameter '{name}' cannot be used element-wise")
+        return size
+
+    def expr_size(self, expr: sp.Basic) -> int | None:
+        """Element count of an expression without size-changing functions (None: scalar)."""
+        sizes = {self.size(s.name) for s in expr.free_symbols}
+        sizes.discard(None)
+        if len(sizes) > 1:
+            sizes.discard(1)
+        if len(sizes) > 1:
+            raise EquationError(f"mixed sizes {sorted(sizes)} in '{expr}'")
+        return sizes.pop() if sizes else None
+
+    def _temp(self, size: int | None) -> sp.Symbol:
+        name = f"_tmp{self.count}"
+        self.count += 1
+        self.sizes[name] = size
+        if size is not None:
+            self.emitter.arrays.add(name)
+        return sp.Symbol(name)
+
+    def hoist(self, expr: sp.Basic, lines: list[str]) -> sp.Basic:
+        """Replace size-changing function calls by temporaries computed in ``lines``."""
+        if isinstance(expr, _SPECIAL):
+            return self._special(expr, lines)
+        if not expr.args or isinstance(expr, sp.Symbol):
+            return expr
+        args = [self.hoist(a, lines) for a in expr.args]
+        if all(a is b for a, b in zip(args, expr.args)):
+            return expr
+        return expr.func(*args)
+
+    def materialize(self, expr: sp.Basic, lines: list[str]) -> sp.Basic:
+        """A symbol (or scalar expression) holding the value of ``expr``."""
+        if isinstance(expr, (sp.Symbol, sp.Number)):
+            return expr
+        expr = self.hoist(expr, lines)
+        size = self.expr_size(expr)
+        if size is None or isinstance(expr, sp.Symbol):
+            return expr
+        tmp = self._temp(size)
+        self.loop(tmp.name, size, expr, lines, new=True)
+        return tmp
+
+    def _special(self, expr: sp.Basic, lines: list[str]) -> sp.Basic:
+        em = self.emitter
+        if isinstance(expr, EdgeSum):
+            k = int(expr.args[1])
+            n = em.system.edges[k].n_target if 0 <= k < len(em.system.edges) else 0
+            parts = []
+            for term in em._edge_sum_terms(k):
+                tmp = self._temp(n)
+                lines.append(f"    {tmp.name} = {term}")
+                parts.append(tmp)
+            return sp.Add(*parts)
+        if isinstance(expr, Past):
+            tmp = self._temp(self.size(str(expr.args[0])))
+            lines.append(f"    {tmp.name} = {em._past(expr)}")
+            return tmp
+        args = [self.materialize(a, lines) for a in expr.args]
+        new = expr.func(*args)
+        if isinstance(expr, (ArraySum, ArrayMean)):
+            size = None
+        elif isinstance(expr, Index):
+            size = self.expr_size(args[1])
+        elif isinstance(expr, Interp):
+            size = self.expr_size(args[0])
+        else:  # Concatenate
+            size = sum(self.expr_size(a) or 1 for a in args)
+        tmp = self._temp(size)
+        lines.append(f"    {tmp.name} = {em.printer.doprint(new)}")
+        return tmp
+
+    def loop(self, target: str, n: int, expr: sp.Basic, lines: list[str], offset: int = 0,
+             new: bool = False) -> None:
+        """Emit ``target[offset + _i] = expr[_i]`` for ``_i < n`` (``new``: allocate target)."""
+        expr = self.hoist(expr, lines)
+        size = self.expr_size(expr)
+        if size not in (None, 1, n):
+            raise EquationError(f"'{expr}' has {size} elements, '{target}' has {n}")
+        self.printer.n = n
+        code = self.printer.doprint(expr)
+        if new:
+            lines.append(f"    {target} = np.empty({n}, dtype={self.emitter.dtype})")
+        index = f"{offset} + _i" if offset else "_i"
+        lines += [f"    for _i in range({n}):", f"        {target}[{index}] = {code}"]
+
+
+def generate_source(system: SystemIR, options: CodegenOptions, numba: bool) -> tuple[str, Layout]:
+    """Return the module source and its :class:`Layout` for ``system``."""
+    if len(system.derivatives) != len(system.states):
+        raise ValueError(f"the system has {len(system.states)} states but "
+                         f"{len(system.derivatives)} derivatives")
+    if not options.func_name.isidentifier() or options.func_name in _RESERVED - {"dy"}:
+        raise ValueError(f"func_name '{options.func_name}' is not a usable identifier")
+    layout = _build_layout(system, numba)
+    if options.func_name in layout.names.values() or options.func_name in layout.arg_names:
+        raise ValueError(f"func_name '{options.func_name}' clashes with a model symbol")
+    emit = _Emitter(system, options, layout)
+    parts = [emit.header(), emit.vector_field(), emit.observe(), emit.loop()]
+    text = "\n\n\n".join("\n".join(p).strip("\n") for p in parts) + "\n"
+    return text, layout

@@ -1,0 +1,145 @@
+"""Solver behaviour and error cases of the numpy backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+from numpy_backend_testlib import load, request, wilson_cowan
+
+import pyrates_backend_numpy.jit as jit
+from pyrates_backend_numpy import NumbaNotInstalledError, NumpyBackend
+from pyrates_backend_numpy.delays import fixed_step_tables, plan_delays
+from pyrates_core.backend import CodegenOptions, LoadedModel, SimulationRequest
+from pyrates_core.errors import DivergenceError, SolverError
+from pyrates_core.functions import EdgeSum, Past
+from pyrates_core.system import EdgeBundle, ParameterSpec, StateSpec, SystemIR
+
+
+@pytest.fixture(scope="module")
+def network(module_tmp: Path) -> LoadedModel:
+    """Pure NumPy Wilson-Cowan network with delays."""
+    return load(wilson_cowan(6, seed=1), module_tmp / "wc", False)
+
+
+def _delayed_system(delay: float) -> SystemIR:
+    x = sp.Symbol("x")
+    zero = np.zeros(1, np.int64)
+    bundle = EdgeBundle("b", "x", 1, 1, zero, zero, "w", np.array([delay]))
+    return SystemIR([StateSpec("x", 0, np.ones(1), ["x"])], [EdgeSum(x, 0)],
+                    {"w": ParameterSpec("w", -np.ones(1))}, {}, [], [bundle])
+
+
+def test_unknown_solver_lists_supported(network: LoadedModel) -> None:
+    with pytest.raises(SolverError, match="euler, heun, rk4, scipy"):
+        NumpyBackend().integrate(network, request(1.0, solver="leapfrog"))
+
+
+def test_unknown_scipy_method(network: LoadedModel) -> None:
+    req = request(1.0, solver="scipy", solver_options={"method": "Euler"})
+    with pytest.raises(SolverError, match="RK45"):
+        NumpyBackend().integrate(network, req)
+
+
+def test_sampling_step_must_be_multiple(network: LoadedModel) -> None:
+    with pytest.raises(SolverError, match="multiple"):
+        NumpyBackend().integrate(network, request(1.0, sampling_step_size=0.25))
+
+
+def test_sampling_every_second_step(network: LoadedModel) -> None:
+    backend = NumpyBackend()
+    every = backend.integrate(network, request(2.0))
+    half = backend.integrate(network, request(2.0, sampling_step_size=0.2))
+    np.testing.assert_allclose(every.time, np.arange(1, 21) * 0.1)
+    np.testing.assert_allclose(half.time, np.arange(1, 11) * 0.2)
+    np.testing.assert_array_equal(half.outputs["E"], every.outputs["E"][1::2])
+    np.testing.assert_array_equal(half.outputs["E_in"], every.outputs["E_in"][1::2])
+    assert every.stats["run_time"] > 0
+
+
+def test_param_values_override(network: LoadedModel) -> None:
+    backend = NumpyBackend()
+    base = backend.integrate(network, request(3.0))
+    strong = backend.integrate(network, request(3.0, param_values={"g": 3.0}))
+    again = backend.integrate(network, request(3.0))
+    assert not np.allclose(base.outputs["E_in"], strong.outputs["E_in"])
+    np.testing.assert_array_equal(base.outputs["E"], again.outputs["E"])
+
+
+def test_progress_bar_gives_same_result(network: LoadedModel) -> None:
+    backend = NumpyBackend()
+    quiet = backend.integrate(network, request(3.0))
+    loud = backend.integrate(network, request(3.0, progress=True))
+    np.testing.assert_array_equal(quiet.outputs["E"], loud.outputs["E"])
+
+
+def test_delay_shorter_than_step_is_an_error(tmp_path: Path) -> None:
+    model = load(_delayed_system(0.05), tmp_path, False)
+    req = SimulationRequest(simulation_time=1.0, step_size=0.1, outputs={"x": ("x", [0])})
+    with pytest.raises(SolverError, match="shorter than the step"):
+        NumpyBackend().integrate(model, req)
+
+
+def test_negative_delay_is_an_error() -> None:
+    with pytest.raises(SolverError, match="negative"):
+        NumpyBackend().generate(_delayed_system(-1.0), CodegenOptions(extra={"numba": False}))
+
+
+def test_divergence_names_state_and_time(tmp_path: Path) -> None:
+    x, y = sp.symbols("x y")
+    system = SystemIR([StateSpec("x", 0, np.ones(2), ["a", "b"]),
+                       StateSpec("y", 2, np.ones(1), ["c"])], [x**2, -y], {}, {}, [])
+    model = load(system, tmp_path, False)
+    req = SimulationRequest(simulation_time=3.0, step_size=0.01, outputs={"y": ("y", [0])})
+    with pytest.raises(DivergenceError, match=r"state variable\(s\) x became non-finite at t = "):
+        NumpyBackend().integrate(model, req)
+
+
+def test_missing_numba_when_requested(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jit, "numba_available", lambda: False)
+    with pytest.raises(NumbaNotInstalledError, match=r"pip install pyrates-backend-numpy\[numba\]"):
+        NumpyBackend().generate(_delayed_system(1.0), CodegenOptions(extra={"numba": True}))
+    # without an explicit request the backend falls back to NumPy
+    code = NumpyBackend().generate(_delayed_system(1.0), CodegenOptions())
+    assert code.metadata["numba"] is False and "numba" not in code.source
+
+
+def test_fixed_step_tables_exact_and_interpolated() -> None:
+    x = sp.Symbol("x")
+    system = SystemIR([StateSpec("x", 0, np.ones(2), ["a", "b"])],
+                      [-Past(x, sp.Symbol("tau"))],
+                      {"tau": ParameterSpec("tau", np.array([0.3, 0.25]))}, {}, [])
+    plan = plan_delays(system, lambda s: s)
+    tables = fixed_step_tables(system, plan, {}, 0.1)
+    length = tables.lengths["x"]
+    assert length == 3 + 2  # longest lag 3 steps, plus two rows
+    idx, w = tables.tables[0]
+    # stage c=0: element 0 exact at lag 3; element 1 halfway between lags 2 and 3
+    rows0 = idx[0][:, 0][w[0][:, 0] != 0] // 2
+    assert sorted(rows0.tolist()) == [length - 1 - 3]
+    np.testing.assert_allclose(sorted(w[0][:, 1][w[0][:, 1] != 0]), [0.5, 0.5])
+    # stage c=1 (rk4/heun last stage): element 0 exact at lag 2
+    assert (idx[2][:, 0][w[2][:, 0] != 0] // 2).tolist() == [length - 1 - 2]
+
+
+def test_input_series_too_short(tmp_path: Path) -> None:
+    from pyrates_core.testing import input_pulse
+
+    case = input_pulse()
+    model = load(case.system, tmp_path, False)
+    req = SimulationRequest(simulation_time=2.0, step_size=0.1, inputs={"u": np.zeros((5, 1))})
+    with pytest.raises(SolverError, match="rows"):
+        NumpyBackend().integrate(model, req)
+
+
+def test_scipy_methods_agree(network: LoadedModel) -> None:
+    backend = NumpyBackend()
+    ref = backend.integrate(network, request(2.0, solver="rk4", dt=0.01,
+                                             sampling_step_size=0.1))
+    for method in ("RK45", "DOP853", "LSODA", "BDF", "Radau", "RK23"):
+        opts = {"method": method, "rtol": 1e-7, "atol": 1e-9}
+        res = backend.integrate(network, request(2.0, solver="scipy", solver_options=opts))
+        np.testing.assert_allclose(res.outputs["E"], ref.outputs["E"], atol=1e-4,
+                                   err_msg=method)

@@ -1,0 +1,503 @@
+"""Conformance kit: reference systems with known solutions that every backend must reproduce.
+
+A backend package tests itself with either
+
+* :func:`run_conformance` ``(backend, tmp_path) -> list[str]`` (empty list: all passed), or
+* :class:`BackendConformance`: subclass it in a pytest module and provide a ``backend`` fixture;
+  every ``test_*`` method runs one group of checks for each solver the backend supports
+  (``backend.solvers``). Set ``codegen_extra`` on the subclass to pass backend options.
+
+Each reference system is generated and loaded once and then integrated with every supported
+solver (``CodegenOptions.solver`` is the first of them); fixed-step solvers are ``euler``,
+``heun`` and ``rk4``, every other solver name is treated as adaptive and run with tight
+tolerances. Sample times follow the PyRates convention ``t_k = k * sampling_step_size``,
+``k = 1..n``. This module depends on numpy and pyrates_core only.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from pyrates_core.backend import Backend, CodegenOptions, SimulationRequest, SimulationResult
+from pyrates_core.functions import (
+    IR_FUNCTIONS,
+    ArrayMean,
+    ArraySum,
+    Concatenate,
+    EdgeSum,
+    Index,
+    Interp,
+    Past,
+    Round,
+    maxi,
+    mini,
+)
+from pyrates_core.system import (
+    Assignment,
+    EdgeBundle,
+    InputSpec,
+    ParameterSpec,
+    StateSpec,
+    SystemIR,
+)
+
+__all__ = [
+    "FIXED_STEP_SOLVERS",
+    "BackendConformance",
+    "ReferenceCase",
+    "delay_solution",
+    "reference_cases",
+    "run_conformance",
+]
+
+FIXED_STEP_SOLVERS = ("euler", "heun", "rk4")
+ORDERS = {"euler": 1.0, "heun": 2.0, "rk4": 4.0}
+"""Expected global convergence order of the fixed-step solvers."""
+ADAPTIVE_OPTIONS: dict[str, Any] = {"rtol": 1e-9, "atol": 1e-11}
+"""``solver_options`` the kit passes to adaptive solvers."""
+
+
+@dataclass
+class ReferenceCase:
+    """A system, what to record, and the exact values of the recorded outputs."""
+
+    name: str
+    system: SystemIR
+    simulation_time: float
+    step_size: float
+    outputs: dict[str, tuple[str, np.ndarray]]
+    exact: Callable[[np.ndarray], dict[str, np.ndarray]]
+    """Sample times -> exact output arrays of shape ``(n_samples, n_indices)``."""
+    tolerance: dict[str, float]
+    """Solver (or ``'adaptive'``) -> allowed maximum absolute error."""
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    fixed_step_only: bool = False
+    rhs: Callable[[float, np.ndarray], np.ndarray] | None = None
+    """Plain numpy right-hand side (for cases without delays), used by the kit's self-test."""
+
+    def tol(self, solver: str) -> float:
+        """Allowed error for ``solver``."""
+        return self.tolerance.get(solver, self.tolerance.get("adaptive", 1e-6))
+
+
+# -- helpers to build systems ----------------------------------------------------------------
+def _state(name: str, start: int, init: Any) -> StateSpec:
+    init = np.atleast_1d(np.asarray(init, dtype=float))
+    return StateSpec(name, start, init, [f"node/op/{name}[{i}]" for i in range(init.size)])
+
+
+def _param(name: str, value: Any) -> ParameterSpec:
+    return ParameterSpec(name, np.asarray(value))
+
+
+def _all(n: int) -> np.ndarray:
+    return np.arange(n, dtype=np.int64)
+
+
+# -- the reference cases ---------------------------------------------------------------------
+def exponential_decay() -> ReferenceCase:
+    """``x' = -k x`` for three elements: ``x = x0 exp(-k t)``."""
+    x, k = sp.symbols("x k")
+    x0 = np.array([1.0, 2.0, -3.0])
+    system = SystemIR([_state("x", 0, x0)], [-k * x], {"k": _param("k", 0.5)}, {}, [])
+    return ReferenceCase(
+        "exponential_decay", system, 2.0, 1e-3, {"x": ("x", _all(3))},
+        lambda t: {"x": x0[None, :] * np.exp(-0.5 * t[:, None])},
+        {"euler": 2e-3, "heun": 1e-6, "rk4": 1e-10, "adaptive": 1e-7},
+        rhs=lambda t, y: -0.5 * y,
+    )
+
+
+def forced_linear(step_size: float = 0.1, t_end: float = 2.0) -> ReferenceCase:
+    """``x' = -2 x + cos(t)``, ``x(0) = 1`` (uses the time symbol); for convergence orders."""
+    x, a = sp.symbols("x a")
+    t = sp.Symbol("t")
+    system = SystemIR([_state("x", 0, [1.0])], [-a * x + sp.cos(t)], {"a": _param("a", 2.0)},
+                      {}, [])
+
+    def exact(tt: np.ndarray) -> dict[str, np.ndarray]:
+        val = (2 * np.cos(tt) + np.sin(tt)) / 5 + (1 - 2 / 5) * np.exp(-2 * tt)
+        return {"x": val[:, None]}
+
+    return ReferenceCase("forced_linear", system, t_end, step_size, {"x": ("x", _all(1))}, exact,
+                         {"euler": 0.05, "heun": 2e-3, "rk4": 1e-5, "adaptive": 1e-7},
+                         rhs=lambda tt, y: -2 * y + np.cos(tt))
+
+
+def harmonic_oscillators() -> ReferenceCase:
+    """Three uncoupled oscillators ``x'' = -w^2 x`` with a vector parameter ``w``."""
+    x, v, w = sp.symbols("x v w")
+    omega = np.array([1.0, 2.0, 3.0])
+    x0, v0 = np.array([1.0, 0.0, 0.5]), np.array([0.0, 1.0, -1.0])
+    system = SystemIR([_state("x", 0, x0), _state("v", 3, v0)], [v, -(w**2) * x],
+                      {"w": _param("w", omega)}, {}, [])
+
+    def exact(t: np.ndarray) -> dict[str, np.ndarray]:
+        tt = t[:, None]
+        pos = x0 * np.cos(omega * tt) + v0 / omega * np.sin(omega * tt)
+        vel = -x0 * omega * np.sin(omega * tt) + v0 * np.cos(omega * tt)
+        return {"x": pos, "v_last": vel[:, 2:]}
+
+    def rhs(t: float, y: np.ndarray) -> np.ndarray:
+        return np.concatenate((y[3:], -(omega**2) * y[:3]))
+
+    return ReferenceCase("harmonic_oscillators", system, 3.0, 1e-3,
+                         {"x": ("x", _all(3)), "v_last": ("v", np.array([2]))}, exact,
+                         {"euler": 0.05, "heun": 1e-4, "rk4": 1e-9, "adaptive": 1e-6}, rhs=rhs)
+
+
+def assignment_output() -> ReferenceCase:
+    """``x' = -x``, recorded assignment ``a = x^2 + c`` (algebraic output)."""
+    x, a, c = sp.symbols("x a c")
+    x0 = np.array([1.0, 0.5])
+    system = SystemIR([_state("x", 0, x0)], [-x], {"c": _param("c", 0.25)}, {},
+                      [Assignment("a", x**2 + c, 2, ["n/a[0]", "n/a[1]"])])
+
+    def exact(t: np.ndarray) -> dict[str, np.ndarray]:
+        xs = x0[None, :] * np.exp(-t[:, None])
+        return {"a": xs**2 + 0.25, "a1": xs[:, 1:] ** 2 + 0.25}
+
+    return ReferenceCase("assignment_output", system, 1.0, 1e-3,
+                         {"a": ("a", _all(2)), "a1": ("a", np.array([1]))}, exact,
+                         {"euler": 2e-3, "heun": 1e-6, "rk4": 1e-10, "adaptive": 1e-7},
+                         rhs=lambda t, y: -y)
+
+
+def input_pulse(n_steps: int = 20, pulse_step: int = 10) -> ReferenceCase:
+    """``x' = u`` with ``u = 1`` during step ``pulse_step`` only (zero-order hold)."""
+    x, u = sp.symbols("x u")
+    dt = 0.1
+    system = SystemIR([_state("x", 0, [0.0])], [u], {},
+                      {"u": InputSpec("u", 1, ["n/u"], np.zeros(1))}, [])
+    series = np.zeros((n_steps, 1))
+    series[pulse_step] = 1.0
+
+    def exact(t: np.ndarray) -> dict[str, np.ndarray]:
+        k = np.rint(t / dt).astype(int)
+        rec_u = series[np.minimum(k, n_steps - 1), 0]
+        return {"x": np.where(k > pulse_step, dt, 0.0)[:, None], "u": rec_u[:, None]}
+
+    return ReferenceCase("input_pulse", system, n_steps * dt, dt,
+                         {"x": ("x", _all(1)), "u": ("u", _all(1))}, exact,
+                         {"euler": 1e-12, "heun": 1e-12, "rk4": 1e-12}, {"u": series},
+                         fixed_step_only=True)
+
+
+def _random_edges(rng: np.random.Generator, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    return rng.integers(0, n, m).astype(np.int64), rng.integers(0, n, m).astype(np.int64)
+
+
+def undelayed_edges() -> ReferenceCase:
+    """``x' = -x + 0.1 (EdgeSum(x, 0) + EdgeSum(x, 1))``: a sparse and a dense bundle.
+
+    Duplicate edges are included (they must add up). Exact solution by eigen-decomposition
+    of ``A = -I + 0.1 (W0 + W1)``.
+    """
+    rng = np.random.default_rng(42)
+    n = 30
+    x = sp.Symbol("x")
+    src0, tgt0 = _random_edges(rng, n, 12)
+    src0[1], tgt0[1] = src0[0], tgt0[0]  # a duplicate edge
+    src1, tgt1 = _random_edges(rng, n, 600)
+    w0, w1 = rng.uniform(-1, 1, 12), rng.uniform(-0.2, 0.2, 600)
+    mat = np.zeros((n, n))
+    np.add.at(mat, (tgt0, src0), w0)
+    np.add.at(mat, (tgt1, src1), w1)
+    a_mat = -np.eye(n) + 0.1 * mat
+    x0 = rng.uniform(-1, 1, n)
+    bundles = [EdgeBundle("sparse_b", "x", n, n, src0, tgt0, "w0", np.zeros(12)),
+               EdgeBundle("dense_b", "x", n, n, src1, tgt1, "w1", np.zeros(600))]
+    system = SystemIR([_state("x", 0, x0)], [-x + 0.1 * (EdgeSum(x, 0) + EdgeSum(x, 1))],
+                      {"w0": _param("w0", w0), "w1": _param("w1", w1)}, {}, [], bundles)
+    lam, vec = np.linalg.eig(a_mat)
+    coef = np.linalg.solve(vec, x0)
+
+    def exact(t: np.ndarray) -> dict[str, np.ndarray]:
+        sol = (vec[None, :, :] * (coef * np.exp(lam[None, :] * t[:, None]))[:, None, :]).sum(-1)
+        return {"x": np.real(sol)}
+
+    return ReferenceCase("undelayed_edges", system, 1.0, 1e-3, {"x": ("x", _all(n))}, exact,
+                         {"euler": 5e-3, "heun": 1e-6, "rk4": 1e-10, "adaptive": 1e-7},
+                         rhs=lambda t, y: a_mat @ y)
+
+
+def delay_solution(t: np.ndarray) -> np.ndarray:
+    """Method-of-steps solution of ``x' = -x(t - 1)``, ``x = 1`` for ``t <= 0``, on [0, 3]."""
+    t = np.asarray(t, dtype=float)
+    out = 1 - t
+    out = out + np.where(t > 1, (t - 1) ** 2 / 2, 0.0)
+    out = out - np.where(t > 2, (t - 2) ** 3 / 6, 0.0)
+    return out
+
+
+def delayed_feedback(step_size: float = 0.01) -> ReferenceCase:
+    """``x' = -x(t-1)`` three ways: ``Past(x, tau)``, a delayed bundle from the state, and a
+    delayed bundle from an assignment ``a = x``; all equal :func:`delay_solution`.
+    """
+    x, y, z, a, tau = sp.symbols("x y z a tau")
+    one = np.ones(1)
+    bundles = [EdgeBundle("from_state", "x", 1, 1, np.zeros(1, np.int64), np.zeros(1, np.int64),
+                          "w_neg", one.copy()),
+               EdgeBundle("from_assignment", "a", 1, 1, np.zeros(1, np.int64),
+                          np.zeros(1, np.int64), "w_neg", one.copy())]
+    system = SystemIR(
+        [_state("x", 0, one), _state("y", 1, one), _state("z", 2, one)],
+        [-Past(x, tau), EdgeSum(x, 0), EdgeSum(a, 1)],
+        {"tau": _param("tau", 1.0), "w_neg": _param("w_neg", -one)}, {},
+        [Assignment("a", x, 1, ["n/a"])], bundles,
+    )
+
+    def exact(t: np.ndarray) -> dict[str, np.ndarray]:
+        sol = delay_solution(t)[:, None]
+        return {"x": sol, "y": sol, "z": sol}
+
+    name = "delayed_feedback" if step_size == 0.01 else f"delayed_feedback_dt{step_size:g}"
+    return ReferenceCase(name, system, 3.0, step_size,
+                         {"x": ("x", _all(1)), "y": ("y", _all(1)), "z": ("z", _all(1))}, exact,
+                         {"euler": 2e-2, "heun": 2e-4, "rk4": 2e-4, "adaptive": 1e-4})
+
+
+def delayed_feedback_interpolated() -> ReferenceCase:
+    """As :func:`delayed_feedback` with a step size that does not divide the delay (the
+    delayed value is interpolated); fixed-step solvers only.
+    """
+    case = delayed_feedback(step_size=0.03)
+    case.fixed_step_only = True
+    case.tolerance = {"euler": 3e-2, "heun": 2e-3, "rk4": 2e-3}
+    return case
+
+
+def custom_functions() -> ReferenceCase:
+    """Every custom IR function in an assignment of constant states (``x' = 0``)."""
+    x, s, c, xp, fp, idx = sp.symbols("x s c xp fp idx")
+    xv = np.array([-1.26, 0.5, 2.71, 1.49])
+    sv = np.array([0.7])
+    xpv, fpv = np.array([-2.0, 0.0, 3.0]), np.array([1.0, 3.0, -3.0])
+    idxv = np.array([3, 0, 0], dtype=np.int64)
+    specs = [
+        ("f_maxi", maxi(x, c), np.maximum(xv, 0.4)),
+        ("f_mini", mini(x, c), np.minimum(xv, 0.4)),
+        ("f_round", Round(3.3 * x), np.round(3.3 * xv)),
+        ("f_sum", ArraySum(x), np.array([xv.sum()])),
+        ("f_mean", ArrayMean(x) + s, np.array([xv.mean() + sv[0]])),
+        ("f_concat", Concatenate(x, s), np.concatenate((xv, sv))),
+        ("f_interp", Interp(x, xp, fp), np.interp(xv, xpv, fpv)),
+        ("f_index", Index(x, idx) * 2, xv[idxv] * 2),
+        ("f_elementary", sp.exp(-x) * sp.sin(x) + sp.Abs(x) + sp.sign(x) + sp.floor(x)
+         + sp.tanh(x) + sp.sqrt(sp.Abs(x)),
+         np.exp(-xv) * np.sin(xv) + np.abs(xv) + np.sign(xv) + np.floor(xv) + np.tanh(xv)
+         + np.sqrt(np.abs(xv))),
+        ("f_nested", maxi(ArraySum(x * x), c) * x + ArrayMean(Index(x, idx)),
+         max((xv * xv).sum(), 0.4) * xv + xv[idxv].mean()),
+    ]
+    assignments = [
+        Assignment(name, expr, int(val.size), [f"n/{name}[{i}]" for i in range(val.size)])
+        for name, expr, val in specs
+    ]
+    params = {"c": _param("c", 0.4), "xp": _param("xp", xpv), "fp": _param("fp", fpv),
+              "idx": _param("idx", idxv)}
+    system = SystemIR([_state("x", 0, xv), _state("s", 4, sv)], [0 * x, 0 * s], params, {},
+                      assignments)
+    expected = {name: val for name, _, val in specs}
+
+    def exact(t: np.ndarray) -> dict[str, np.ndarray]:
+        return {k: np.repeat(v[None, :], t.size, axis=0) for k, v in expected.items()}
+
+    outputs = {name: (name, _all(val.size)) for name, _, val in specs}
+    return ReferenceCase("custom_functions", system, 0.3, 0.1, outputs, exact,
+                         {"euler": 1e-12, "heun": 1e-12, "rk4": 1e-12, "adaptive": 1e-12})
+
+
+def reference_cases() -> list[ReferenceCase]:
+    """All reference cases of the kit."""
+    return [exponential_decay(), forced_linear(), harmonic_oscillators(), assignment_output(),
+            input_pulse(), undelayed_edges(), delayed_feedback(), delayed_feedback_interpolated(),
+            custom_functions()]
+
+
+# -- running a backend against the cases ---------------------------------------------------
+_counter = itertools.count()
+
+
+def _load(backend: Backend, case: ReferenceCase, tmp_path: Path, solver: str,
+          extra: dict[str, Any]) -> Any:
+    options = CodegenOptions(solver=solver, adaptive=solver not in FIXED_STEP_SOLVERS,
+                             step_size=case.step_size, extra=dict(extra))
+    code = backend.generate(case.system, options)
+    workdir = Path(tmp_path) / f"{case.name}_{next(_counter)}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    return backend.load(code, workdir)
+
+
+def _request(case: ReferenceCase, solver: str, step_size: float | None = None,
+             t_end: float | None = None) -> SimulationRequest:
+    adaptive = solver not in FIXED_STEP_SOLVERS
+    return SimulationRequest(
+        simulation_time=t_end or case.simulation_time, step_size=step_size or case.step_size,
+        solver=solver, inputs=case.inputs, outputs=case.outputs,
+        solver_options=dict(ADAPTIVE_OPTIONS) if adaptive else {},
+    )
+
+
+def _compare(case: ReferenceCase, solver: str, result: SimulationResult) -> list[str]:
+    n = int(round(case.simulation_time / case.step_size))
+    t_expected = np.arange(1, n + 1) * case.step_size
+    if result.time.shape != t_expected.shape or not np.allclose(result.time, t_expected):
+        return [f"{case.name}/{solver}: sample times {result.time[:3]}... != "
+                f"{t_expected[:3]}... (expected t_k = k*dt, k=1..{n})"]
+    failures = []
+    exact = case.exact(t_expected)
+    for key, ref in exact.items():
+        got = np.asarray(result.outputs.get(key))
+        if got.shape != ref.shape:
+            failures.append(f"{case.name}/{solver}: output '{key}' has shape {got.shape}, "
+                            f"expected {ref.shape}")
+            continue
+        err = float(np.max(np.abs(got - ref))) if ref.size else 0.0
+        if not err <= case.tol(solver):
+            failures.append(f"{case.name}/{solver}: output '{key}' max error {err:.3g} > "
+                            f"{case.tol(solver):.3g}")
+    return failures
+
+
+def check_case(backend: Backend, case: ReferenceCase, tmp_path: Path,
+               extra: dict[str, Any] | None = None) -> list[str]:
+    """Run one reference case with every applicable solver; return the failures."""
+    solvers = sorted(backend.solvers)
+    if case.fixed_step_only:
+        solvers = [s for s in solvers if s in FIXED_STEP_SOLVERS]
+    if not solvers:
+        return []
+    model = _load(backend, case, tmp_path, solvers[0], extra or {})
+    failures = []
+    for solver in solvers:
+        try:
+            result = backend.integrate(model, _request(case, solver))
+        except Exception as exc:  # noqa: BLE001 - report every failure, keep going
+            failures.append(f"{case.name}/{solver}: {type(exc).__name__}: {exc}")
+            continue
+        failures += _compare(case, solver, result)
+    return failures
+
+
+def check_convergence_orders(backend: Backend, tmp_path: Path,
+                             extra: dict[str, Any] | None = None) -> list[str]:
+    """Observed global order of euler/heun/rk4 on :func:`forced_linear` (within +-0.3)."""
+    solvers = [s for s in FIXED_STEP_SOLVERS if s in backend.solvers]
+    if not solvers:
+        return []
+    case = forced_linear()
+    model = _load(backend, case, tmp_path, solvers[0], extra or {})
+    failures = []
+    for solver in solvers:
+        errors = []
+        for dt in (0.1, 0.05):
+            res = backend.integrate(model, _request(case, solver, step_size=dt))
+            exact = case.exact(res.time)["x"]
+            errors.append(float(np.max(np.abs(res.outputs["x"] - exact))))
+        order = float(np.log2(errors[0] / errors[1])) if errors[1] > 0 else float("inf")
+        if abs(order - ORDERS[solver]) > 0.3:
+            failures.append(f"convergence/{solver}: observed order {order:.2f}, expected "
+                            f"{ORDERS[solver]:g} (errors {errors[0]:.3g}, {errors[1]:.3g})")
+    return failures
+
+
+def check_protocol(backend: Any) -> list[str]:
+    """The attributes and methods of :class:`~pyrates_core.backend.Backend`."""
+    failures = []
+    if not isinstance(backend, Backend):
+        failures.append("protocol: the object does not implement pyrates_core.backend.Backend")
+    if not isinstance(getattr(backend, "name", None), str) or not backend.name:
+        failures.append("protocol: 'name' must be a non-empty string")
+    if not isinstance(getattr(backend, "solvers", None), frozenset) or not backend.solvers:
+        failures.append("protocol: 'solvers' must be a non-empty frozenset")
+    functions = getattr(backend, "functions", frozenset())
+    missing = {f.__name__ for f in IR_FUNCTIONS} - set(functions)
+    if missing:
+        failures.append(f"protocol: 'functions' lacks IR functions {sorted(missing)}")
+    suffix = getattr(backend, "file_suffix", "")
+    if not isinstance(suffix, str) or not suffix.startswith("."):
+        failures.append("protocol: 'file_suffix' must start with a dot")
+    return failures
+
+
+def run_conformance(backend: Backend, tmp_path: Path,
+                    extra: dict[str, Any] | None = None) -> list[str]:
+    """Run the whole kit against ``backend``; return the list of failures (empty: conformant)."""
+    failures = check_protocol(backend)
+    for case in reference_cases():
+        failures += check_case(backend, case, tmp_path, extra)
+    failures += check_convergence_orders(backend, tmp_path, extra)
+    return failures
+
+
+class BackendConformance:
+    """Mix-in of pytest tests: subclass it and provide a ``backend`` fixture.
+
+    Example::
+
+        class TestMyBackend(BackendConformance):
+            codegen_extra = {"numba": False}
+
+            @pytest.fixture(scope="class")
+            def backend(self):
+                return MyBackend()
+    """
+
+    codegen_extra: dict[str, Any] = {}
+
+    @staticmethod
+    def _assert(failures: list[str]) -> None:
+        assert not failures, "conformance failures:\n  " + "\n  ".join(failures)
+
+    def test_protocol(self, backend: Backend) -> None:
+        """Attributes of the backend protocol."""
+        self._assert(check_protocol(backend))
+
+    def test_exponential_decay(self, backend: Backend, tmp_path: Path) -> None:
+        """Analytic exponential decay of a vector."""
+        self._assert(check_case(backend, exponential_decay(), tmp_path, self.codegen_extra))
+
+    def test_convergence_orders(self, backend: Backend, tmp_path: Path) -> None:
+        """Observed orders 1, 2, 4 of euler, heun, rk4."""
+        self._assert(check_convergence_orders(backend, tmp_path, self.codegen_extra))
+
+    def test_forced_linear(self, backend: Backend, tmp_path: Path) -> None:
+        """A forced linear ODE using the time symbol."""
+        self._assert(check_case(backend, forced_linear(), tmp_path, self.codegen_extra))
+
+    def test_harmonic_oscillators(self, backend: Backend, tmp_path: Path) -> None:
+        """Vectorized oscillators with a vector parameter, partial output indices."""
+        self._assert(check_case(backend, harmonic_oscillators(), tmp_path, self.codegen_extra))
+
+    def test_assignment_output(self, backend: Backend, tmp_path: Path) -> None:
+        """Recording an algebraic variable."""
+        self._assert(check_case(backend, assignment_output(), tmp_path, self.codegen_extra))
+
+    def test_input_pulse(self, backend: Backend, tmp_path: Path) -> None:
+        """An input pulse applied during exactly one step."""
+        self._assert(check_case(backend, input_pulse(), tmp_path, self.codegen_extra))
+
+    def test_undelayed_edges(self, backend: Backend, tmp_path: Path) -> None:
+        """Sparse and dense undelayed EdgeSum bundles with duplicate edges."""
+        self._assert(check_case(backend, undelayed_edges(), tmp_path, self.codegen_extra))
+
+    def test_delayed_feedback(self, backend: Backend, tmp_path: Path) -> None:
+        """Past and delayed EdgeSum on x' = -x(t-1) against the method of steps."""
+        self._assert(check_case(backend, delayed_feedback(), tmp_path, self.codegen_extra))
+
+    def test_delayed_feedback_interpolated(self, backend: Backend, tmp_path: Path) -> None:
+        """Delays that are not multiples of the step size."""
+        self._assert(check_case(backend, delayed_feedback_interpolated(), tmp_path,
+                                self.codegen_extra))
+
+    def test_custom_functions(self, backend: Backend, tmp_path: Path) -> None:
+        """Every custom IR function printed and evaluated correctly."""
+        self._assert(check_case(backend, custom_functions(), tmp_path, self.codegen_extra))

@@ -1,0 +1,334 @@
+"""Circuits: nodes, sub-circuits and edges; the entry point for simulations."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pyrates_core.compile import split_path
+from pyrates_core.errors import TemplateError, VariableNotFoundError
+from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
+
+from pyrates_frontend.building import resolve_template
+from pyrates_frontend.paths import match_labels
+from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, Template, _close
+
+__all__ = ["CircuitTemplate"]
+
+_EDGE_KEYS = ("weight", "delay", "spread")
+
+
+def _edge_tuple(edge: Any, where: str) -> tuple[str, str, EdgeTemplate | None, dict[str, Any]]:
+    if isinstance(edge, dict):
+        edge = [edge.get("source"), edge.get("target"), edge.get("template"),
+                {k: v for k, v in edge.items() if k not in ("source", "target", "template")}]
+    if not isinstance(edge, (list, tuple)) or len(edge) not in (2, 3, 4):
+        raise TemplateError(f"{where}: an edge is [source, target, template or null, "
+                            f"{{weight: ..., delay: ...}}], got {edge!r}")
+    src, tgt = edge[0], edge[1]
+    tpl = edge[2] if len(edge) > 2 else None
+    attrs = dict(edge[3]) if len(edge) > 3 and edge[3] else {}
+    if tpl is not None:
+        tpl = resolve_template(tpl, EdgeTemplate, where)
+    for p in (src, tgt):
+        if not isinstance(p, str) or p.count("/") < 2:
+            raise TemplateError(f"{where}: edge endpoint {p!r} must be a path 'node/op/var'")
+    return src, tgt, tpl, attrs
+
+
+class CircuitTemplate(Template):
+    """A network of nodes (and sub-circuits) connected by edges.
+
+    Build one from YAML (``CircuitTemplate.from_yaml('model_templates.neural_mass_models.
+    jansenrit.JRC')``) or in Python (``CircuitTemplate('net', nodes={'p1': node, ...},
+    edges=[('p1/op/r', 'p2/op/r_in', None, {'weight': 2.0})])``), then :meth:`run` it.
+    """
+
+    kind = "CircuitTemplate"
+
+    def __init__(self, name: str, path: str | None = None,
+                 nodes: dict[str, NodeTemplate | str] | None = None,
+                 circuits: dict[str, CircuitTemplate | str] | None = None,
+                 edges: Sequence[Any] | None = None, description: str = "") -> None:
+        super().__init__(name, path, description)
+        self.nodes: dict[str, NodeTemplate] = {}
+        self.circuits: dict[str, CircuitTemplate] = {}
+        self.edges: list[tuple[str, str, EdgeTemplate | None, dict[str, Any]]] = []
+        self._values: dict[str, Any] = {}
+        """Per-variable values that differ from the templates (update_var, remembered state)."""
+        self._run_cache: dict[str, Any] = {}
+        self.run_stats: dict[str, Any] = {}
+        """Timings of the last :meth:`run`: ``build_time`` (parsing, vectorization, code
+        generation), ``compile_time`` (writing/importing/JIT set-up), ``run_time``."""
+        for label, node in (nodes or {}).items():
+            self._check_label(label)
+            self.nodes[label] = resolve_template(node, NodeTemplate, f"circuit '{self.path}'")
+        for label, circ in (circuits or {}).items():
+            self._check_label(label)
+            self.circuits[label] = resolve_template(circ, CircuitTemplate, f"circuit '{self.path}'")
+        self.add_edges(edges or [])
+
+    def _check_label(self, label: str) -> None:
+        if not isinstance(label, str) or "/" in label or not label or label == "all":
+            raise TemplateError(f"circuit '{self.path}': invalid node label {label!r} (no '/', "
+                                "not 'all')")
+        if label in self.nodes or label in self.circuits:
+            raise TemplateError(f"circuit '{self.path}': label '{label}' is used twice")
+
+    # -- construction ----------------------------------------------------------------------
+    def add_edges(self, edges: Iterable[Any]) -> None:
+        """Add edges ``[source, target, template or None, {'weight': w, 'delay': d, ...}]``."""
+        for e in edges:
+            src, tgt, tpl, attrs = _edge_tuple(e, f"circuit '{self.path}'")
+            if tpl is not None:
+                self._check_edge_template(src, tpl)
+            self.edges.append((src, tgt, tpl, attrs))
+        self._run_cache.clear()
+
+    @staticmethod
+    def _check_edge_template(source: str, tpl: EdgeTemplate) -> None:
+        var = split_path(source)[2]
+        for op_name, op in tpl.operators.items():
+            for vname, decl in op.variables.items():
+                if decl.kind == "input" and vname == var:
+                    raise TemplateError(
+                        f"edge template '{tpl.path}': input variable '{op_name}/{vname}' has the "
+                        f"same name as the edge's source variable '{source}'; rename the edge "
+                        "operator's input (e.g. to '{vname}_in')")
+
+    def update_template(self, name: str | None = None, path: str | None = None,
+                        nodes: dict | None = None, circuits: dict | None = None,
+                        edges: list | None = None,
+                        description: str | None = None) -> CircuitTemplate:
+        """Derive a circuit: the base's nodes, circuits and edges plus the given ones."""
+        new = copy.deepcopy(self)
+        new.name, new.path = name or self.name, path or name or self.path
+        if description is not None:
+            new.description = description
+        for label, node in (nodes or {}).items():
+            new.nodes[label] = resolve_template(node, NodeTemplate, f"circuit '{new.path}'")
+        for label, circ in (circuits or {}).items():
+            new.circuits[label] = resolve_template(circ, CircuitTemplate, f"circuit '{new.path}'")
+        new.add_edges(edges or [])
+        return new
+
+    def add_edges_from_matrix(self, source_var: str, target_var: str, source_nodes: list[str],
+                              target_nodes: list[str] | None = None,
+                              weight: np.ndarray | float | None = None,
+                              template: EdgeTemplate | str | None = None,
+                              edge_attr: dict[str, Any] | None = None,
+                              min_weight: float = 1e-6) -> None:
+        """Connect nodes through matrices indexed ``[target, source]``.
+
+        ``source_var``/``target_var`` are ``'op/var'`` paths within the nodes; ``edge_attr``
+        holds further attributes (``delay``, ``spread``, edge-operator variables) as matrices
+        or scalars. Edges with ``|weight| < min_weight`` are not created.
+        """
+        targets = list(target_nodes) if target_nodes is not None else list(source_nodes)
+        n_t, n_s = len(targets), len(source_nodes)
+        w = np.ones((n_t, n_s)) if weight is None else np.asarray(weight, dtype=float)
+        if w.ndim == 0:
+            w = np.full((n_t, n_s), float(w))
+        if w.shape != (n_t, n_s):
+            raise ValueError(f"add_edges_from_matrix: weight has shape {w.shape}, expected "
+                             f"(n_targets, n_sources) = ({n_t}, {n_s})")
+        attrs: dict[str, np.ndarray] = {}
+        for key, val in (edge_attr or {}).items():
+            arr = np.asarray(val)
+            if arr.ndim == 0:
+                arr = np.full((n_t, n_s), arr.item())
+            if arr.shape != (n_t, n_s):
+                raise ValueError(f"add_edges_from_matrix: edge_attr['{key}'] has shape "
+                                 f"{arr.shape}, expected ({n_t}, {n_s})")
+            attrs[key] = arr
+        all_labels = self.node_paths()
+        for lab in set(source_nodes) | set(targets):
+            if lab not in all_labels:
+                raise VariableNotFoundError(
+                    f"add_edges_from_matrix: node '{lab}' is not in circuit '{self.path}'."
+                    f"{_close(lab, all_labels)}")
+        tpl = None if template is None else resolve_template(template, EdgeTemplate,
+                                                             f"circuit '{self.path}'")
+        rows, cols = np.nonzero(np.abs(w) >= min_weight)
+        new_edges = []
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            a = {k: v[i, j].item() for k, v in attrs.items()}
+            a["weight"] = float(w[i, j])
+            new_edges.append((f"{source_nodes[j]}/{source_var}", f"{targets[i]}/{target_var}",
+                              tpl, a))
+        self.add_edges(new_edges)
+
+    # -- access ----------------------------------------------------------------------------
+    def node_paths(self, prefix: str = "") -> dict[str, NodeTemplate]:
+        """All nodes by their full path (sub-circuit nodes as ``sub/node``)."""
+        out = {f"{prefix}{k}": v for k, v in self.nodes.items()}
+        for label, circ in self.circuits.items():
+            out.update(circ.node_paths(f"{prefix}{label}/"))
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        """A node, a sub-circuit, an operator (``node/op``) or a variable's value (``node/op/var``)."""
+        head, _, rest = key.partition("/")
+        if head in self.circuits:
+            return self.circuits[head][rest] if rest else self.circuits[head]
+        if head in self.nodes:
+            if not rest:
+                return self.nodes[head]
+            if rest.count("/") == 1:
+                return self.get_var(key)
+            return self.nodes[head][rest]
+        raise VariableNotFoundError(
+            f"circuit '{self.path}' has no node or circuit '{head}'."
+            f"{_close(head, list(self.nodes) + list(self.circuits))}")
+
+    def network(self) -> NetworkDef:
+        """The flat network definition (all levels, current variable values)."""
+        nodes: dict[str, NodeDef] = {}
+        edges: list[EdgeDef] = []
+        self._flatten("", nodes, edges, {})
+        return NetworkDef(nodes, edges, self.name)
+
+    def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
+                 outer: dict[str, Any]) -> None:
+        values = {**{f"{prefix}{k}": v for k, v in self._values.items()}, **outer}
+        for label, node in self.nodes.items():
+            path = f"{prefix}{label}"
+            mine = {k[len(path) + 1:]: v for k, v in values.items() if k.startswith(path + "/")}
+            nodes[path] = node.to_def(mine)
+        for label, circ in self.circuits.items():
+            sub = {k: v for k, v in values.items() if k.startswith(f"{prefix}{label}/")}
+            circ._flatten(f"{prefix}{label}/", nodes, edges, sub)
+        for src, tgt, tpl, attrs in self.edges:
+            a = dict(attrs)
+            known = {k: a.pop(k) for k in _EDGE_KEYS if k in a}
+            ops = {}
+            if tpl is not None:
+                ops = {n: op for n, op in tpl.to_def().operators.items()}
+            edges.append(EdgeDef(f"{prefix}{src}", f"{prefix}{tgt}",
+                                 weight=float(known.get("weight", 1.0)),
+                                 delay=_opt_float(known.get("delay")),
+                                 spread=_opt_float(known.get("spread")),
+                                 operators=ops, template=tpl.path if tpl else "", attrs=a))
+
+    def variable_paths(self) -> dict[str, Any]:
+        """Every variable of every node: ``node/op/var`` -> current value."""
+        out: dict[str, Any] = {}
+        for path, node in self.network().nodes.items():
+            for op_name, op in node.operators.items():
+                for var, decl in op.variables.items():
+                    out[f"{path}/{op_name}/{var}"] = decl.value
+        return out
+
+    def get_var(self, path: str) -> Any:
+        """Current value of a variable (``'node/op/var'``; ``all`` wildcards give a dict)."""
+        values = self.variable_paths()
+        found = match_labels(path, values, context=f"circuit '{self.path}'")
+        if len(found) == 1 and found[0] == path:
+            return values[path]
+        return {k: values[k] for k in found}
+
+    def update_var(self, node_vars: dict[str, Any] | None = None,
+                   edge_vars: list[tuple] | None = None) -> CircuitTemplate:
+        """Change variable values in place.
+
+        ``node_vars`` maps ``'node/op/var'`` paths (``all`` wildcards allowed) to a value, or to
+        an iterable with one value per matched node. ``edge_vars`` is a list of
+        ``(source, target, {attr: value})`` (or with an index as third element before the dict).
+        Returns the circuit.
+        """
+        values = self.variable_paths()
+        for path, val in (node_vars or {}).items():
+            found = match_labels(path, values, context=f"circuit '{self.path}'")
+            many = len(found) > 1
+            arr = np.asarray(val) if not isinstance(val, str) else None
+            if many and arr is not None and arr.ndim == 1 and arr.size == len(found):
+                for k, v in zip(found, arr.tolist(), strict=True):
+                    self._values[k] = v
+            else:
+                for k in found:
+                    self._values[k] = val
+        for spec in edge_vars or []:
+            src, tgt, *rest = spec
+            changes = rest[-1]
+            idx = rest[0] if len(rest) == 2 else None
+            hits = [i for i, e in enumerate(self._all_edges_local()) if e[0] == src and e[1] == tgt]
+            if not hits:
+                raise VariableNotFoundError(f"circuit '{self.path}' has no edge {src} -> {tgt}")
+            if idx is not None:
+                hits = [hits[idx]]
+            for i in hits:
+                s, t, tpl, attrs = self.edges[i]
+                self.edges[i] = (s, t, tpl, {**attrs, **changes})
+        self._run_cache.clear()
+        return self
+
+    def _all_edges_local(self) -> list[tuple]:
+        return self.edges
+
+    # -- simulation (implemented in pyrates_frontend.simulation) ---------------------------
+    def run(self, simulation_time: float, step_size: float, inputs: dict[str, Any] | None = None,
+            outputs: dict[str, str] | list[str] | None = None, solver: str = "euler",
+            backend: str = "numpy", sampling_step_size: float | None = None,
+            vectorize: bool = True, float_precision: str = "float64", clear: bool = True,
+            **kwargs: Any) -> Any:
+        """Simulate the circuit; returns a pandas DataFrame indexed by time.
+
+        ``outputs`` maps column names to variable paths (``'pc/rpo_e_in/V'``; ``'all/op/r'``
+        gives one column per node). ``inputs`` maps input-variable paths to arrays with one
+        row per step (``round(simulation_time / step_size)`` rows; 2-D for one column per matched
+        node). ``solver`` is ``'euler'``, ``'heun'``, ``'rk4'`` or ``'scipy'`` (then
+        ``method``, ``rtol``, ``atol`` apply). Other keyword arguments go to the backend (e.g.
+        ``numba=False``). The final state becomes the initial state of the next run.
+        """
+        from pyrates_frontend.simulation import run_circuit
+
+        return run_circuit(self, simulation_time, step_size, inputs=inputs, outputs=outputs,
+                           solver=solver, backend=backend, sampling_step_size=sampling_step_size,
+                           vectorize=vectorize, float_precision=float_precision, clear=clear,
+                           **kwargs)
+
+    def get_run_func(self, func_name: str, file_name: str | None = None,
+                     step_size: float | None = None, backend: str = "numpy",
+                     solver: str = "euler", vectorize: bool = True,
+                     float_precision: str = "float64", adaptive: bool | None = None,
+                     **kwargs: Any) -> tuple[Any, tuple, list[str], dict[str, Any]]:
+        """Generate the vector field ``func(t, y, *args)`` as a standalone source file.
+
+        Returns ``(func, args, arg_names, state_indices)``: the callable, the default values of
+        its extra arguments, their frontend names, and for every state variable its index (or
+        slice) in ``y``. The file is written to ``file_name`` if given (never overwriting a file
+        that PyRates did not write), else into a temporary directory.
+        """
+        from pyrates_frontend.simulation import run_func
+
+        return run_func(self, func_name, file_name=file_name, step_size=step_size,
+                        backend=backend, solver=solver, vectorize=vectorize,
+                        float_precision=float_precision, adaptive=adaptive, **kwargs)
+
+    def to_yaml(self, path: str | Path, template_name: str | None = None,
+                overwrite: bool = False) -> Path:
+        """Save the circuit (with all its templates and current values) as a YAML file."""
+        from pyrates_frontend.yaml_writer import write_circuit
+
+        return write_circuit(self, Path(path), template_name or self.name, overwrite=overwrite)
+
+    def clear(self) -> None:
+        """Drop compiled models and generated files kept for this circuit."""
+        self._run_cache.clear()
+
+    def __deepcopy__(self, memo: dict) -> CircuitTemplate:
+        new = copy.copy(self)
+        memo[id(self)] = new
+        new.nodes = dict(self.nodes)
+        new.circuits = {k: copy.deepcopy(v, memo) for k, v in self.circuits.items()}
+        new.edges = [(s, t, tpl, dict(a)) for s, t, tpl, a in self.edges]
+        new._values = copy.deepcopy(self._values, memo)
+        new._run_cache = {}
+        return new
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if v is None else float(v)

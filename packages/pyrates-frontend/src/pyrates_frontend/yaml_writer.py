@@ -1,0 +1,134 @@
+"""Saving circuits (and every template they use) as a self-contained YAML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+from pyrates_core.errors import TemplateError
+from pyrates_core.model import VariableDef
+
+from pyrates_frontend.templates import OperatorTemplate
+
+if TYPE_CHECKING:
+    from pyrates_frontend.circuit import CircuitTemplate
+
+__all__ = ["write_circuit"]
+
+_KIND_WORD = {"state_var": "variable", "output": "output", "input": "input"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, complex):
+        return str(value)
+    if isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _declaration(decl: VariableDef) -> Any:
+    value = _plain(decl.value)
+    if decl.kind == "constant":
+        return value
+    if isinstance(value, list):
+        return {"default": value, "vtype": decl.kind}
+    return f"{_KIND_WORD[decl.kind]}({value!r})" if isinstance(value, float) else \
+        f"{_KIND_WORD[decl.kind]}({value})"
+
+
+def _operator_entry(op: OperatorTemplate) -> dict[str, Any]:
+    entry: dict[str, Any] = {"base": "OperatorTemplate", "equations": list(op.equations),
+                             "variables": {k: _declaration(v) for k, v in op.variables.items()}}
+    if op.description:
+        entry["description"] = op.description
+    return entry
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.doc: dict[str, Any] = {}
+
+    def name(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.doc:
+            n += 1
+            name = f"{base}_{n}"
+        return name
+
+    def operator(self, op: OperatorTemplate) -> None:
+        entry = _operator_entry(op)
+        if op.name in self.doc and self.doc[op.name] != entry:
+            raise TemplateError(
+                f"cannot save: two different operators are both named '{op.name}' "
+                "(operator names must be unique within a circuit to be saved)")
+        self.doc[op.name] = entry
+
+    def circuit(self, c: CircuitTemplate, cname: str, values: dict[str, Any]) -> str:
+        values = {**values, **c._values}
+        entry: dict[str, Any] = {"base": "CircuitTemplate"}
+        self.doc[cname] = entry
+        nodes: dict[str, str] = {}
+        for label, node in c.nodes.items():
+            ops: dict[str, Any] = {}
+            for op_name, op in node.operators.items():
+                self.operator(op)
+                changes = dict(node.values.get(op_name, {}))
+                prefix = f"{label}/{op_name}/"
+                changes.update({k[len(prefix):]: v for k, v in values.items()
+                                if k.startswith(prefix)})
+                ops[op_name] = {k: _plain(v) for k, v in changes.items()} or None
+            nname = self.name(f"{cname}_{label}")
+            self.doc[nname] = {"base": "NodeTemplate", "operators": ops}
+            nodes[label] = nname
+        if nodes:
+            entry["nodes"] = nodes
+        circuits = {}
+        for label, sub in c.circuits.items():
+            sub_values = {k[len(label) + 1:]: v for k, v in values.items()
+                          if k.startswith(label + "/")}
+            circuits[label] = self.circuit(sub, self.name(f"{cname}_{label}"), sub_values)
+        if circuits:
+            entry["circuits"] = circuits
+        edges = []
+        for src, tgt, tpl, attrs in c.edges:
+            tname = None
+            if tpl is not None:
+                for op in tpl.operators.values():
+                    self.operator(op)
+                tname = self.name(tpl.name)
+                self.doc[tname] = {"base": "EdgeTemplate", "operators": list(tpl.operators)}
+            edges.append([src, tgt, tname, {k: _plain(v) for k, v in attrs.items()}])
+        if edges:
+            entry["edges"] = edges
+        return cname
+
+
+def write_circuit(circuit: CircuitTemplate, path: Path, name: str, overwrite: bool = False) -> Path:
+    """Write ``circuit`` as template ``name`` into the YAML file ``path``; returns the path.
+
+    Load it back with ``CircuitTemplate.from_yaml(f"{path}/{name}")``.
+    """
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = path.with_name(path.name + ".yaml")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    writer = _Writer()
+    writer.circuit(circuit, name, {})
+    # the circuit template comes last in the file for readability, but YAML order is irrelevant
+    body = yaml.safe_dump(writer.doc, sort_keys=False, default_flow_style=None, width=100)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"%YAML 1.2\n---\n# Written by PyRates: circuit '{name}'\n" + body,
+                    encoding="utf-8")
+    from pyrates_frontend.building import clear_template_cache
+
+    clear_template_cache()
+    return path

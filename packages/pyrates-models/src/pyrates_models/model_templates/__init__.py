@@ -1,0 +1,1 @@
+"""YAML template tree of the PyRates model library (``model_templates.<folder>.<file>.<name>``)."""

@@ -1,0 +1,1 @@
+"""Neural mass and mean-field models of neural populations."""

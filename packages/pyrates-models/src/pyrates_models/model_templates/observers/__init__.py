@@ -1,0 +1,1 @@
+"""Observation models that map neural activity onto measurable signals."""

@@ -1,0 +1,1 @@
+"""Generic (phase and amplitude) oscillator models."""
