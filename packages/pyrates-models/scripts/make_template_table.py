@@ -52,7 +52,8 @@ class Library:
         entry = self.doc(path)[name]
         if entry["base"] == "OperatorTemplate":
             eqs = entry["equations"]
-            return ([eqs] if isinstance(eqs, str) else list(eqs)), dict(entry.get("variables") or {})
+            variables = dict(entry.get("variables") or {})
+            return ([eqs] if isinstance(eqs, str) else list(eqs)), variables
         file, base = self.locate(entry["base"], path)
         eqs, variables = self.operator(base, file)
         change = entry.get("equations") or {}
@@ -148,7 +149,8 @@ def render_table(root: Path = ROOT) -> str:
                 lines.append(f"| {cell} | {label} | - | - | - | operators: {_fmt(parts)} |")
                 continue
             nodes = [f"{k}: {v.rsplit('.', 1)[-1]}" for k, v in (entry.get("nodes") or {}).items()]
-            subs = [f"{k}: {v.rsplit('.', 1)[-1]}" for k, v in (entry.get("circuits") or {}).items()]
+            subs = [f"{k}: {v.rsplit('.', 1)[-1]}"
+                    for k, v in (entry.get("circuits") or {}).items()]
             n_edges = len(entry.get("edges") or [])
             desc = f"nodes: {_fmt(nodes)}"
             if subs:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from pyrates_frontend import CircuitTemplate, EdgeTemplate, NodeTemplate, OperatorTemplate
 from pyrates_models import list_templates
 
@@ -49,18 +50,7 @@ def test_template_loads(path, kind):
 CIRCUITS = [p for p, k in TEMPLATES if k == "CircuitTemplate"]
 
 
-# Circuits whose edges map edge-operator inputs onto variables of the target node (the
-# original PyRates syntax 'edge/op/var: source | node/op/var'); the frontend does not yet
-# accept these attributes. strict: the marker must be removed once it does.
-EDGE_INPUT_MAPPING = {"model_templates.oscillators.kuramoto.kmo_2coupled",
-                      "model_templates.oscillators.kuramoto.kmo_mf",
-                      "model_templates.oscillators.kuramoto.kmo_mf_2coupled"}
-FRONTEND_GAP = pytest.mark.xfail(
-    strict=True, reason="frontend does not support edge-operator input mapping attributes")
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=FRONTEND_GAP) if p in EDGE_INPUT_MAPPING
-                                  else p for p in CIRCUITS])
+@pytest.mark.parametrize("path", CIRCUITS)
 def test_circuit_simulates_and_round_trips(path, tmp_path):
     dt = _step(path)
     original = CircuitTemplate.from_yaml(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pyrates_frontend import CircuitTemplate
 
 BOLD = "model_templates.observers.bold"

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pyrates_frontend import CircuitTemplate
 from scipy.integrate import solve_ivp
+
+from pyrates_frontend import CircuitTemplate
 
 IK = "model_templates.neural_mass_models.ik"
 PI = np.pi

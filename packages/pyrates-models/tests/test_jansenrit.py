@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pyrates_frontend import CircuitTemplate
 
 JR = "model_templates.neural_mass_models.jansenrit"

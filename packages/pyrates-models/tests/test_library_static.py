@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
+
 from pyrates_core.equations import parse_equation
 from pyrates_models import list_templates
 from pyrates_models.catalog import TEMPLATE_ROOT, dotted_prefix, template_files

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pyrates_frontend import CircuitTemplate, NodeTemplate
 from scipy.optimize import brentq
+
+from pyrates_frontend import CircuitTemplate, NodeTemplate
 
 OSC = "model_templates.oscillators"
 
@@ -140,8 +141,6 @@ def test_kuramoto_synchronisation_threshold():
     assert R_weak < 0.1
 
 
-@pytest.mark.xfail(strict=True, reason="frontend does not support edge-operator input mapping "
-                   "attributes (kmo_edge/kmo_coupling/r_s: source)")
 def test_kuramoto_mean_field_order_parameter():
     # Ott-Antonsen: |Z| -> sqrt(1 - 2*Delta/K) with K = 10 (edge weight), Delta = 1
     res = _run(f"{OSC}.kuramoto.kmo_mf", 20.0, 1e-3, {"r": "p/kmo_op/r"}, dts=1e-2)

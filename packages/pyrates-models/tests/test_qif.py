@@ -3,7 +3,8 @@
 The fixed points are computed here from the model equations, independently of PyRates:
   dr/dt = 0  ->  v = -Delta / (2 pi tau r)
   dv/dt = 0  ->  v^2 + eta + J tau r - (pi tau r)^2 = 0
-Substituting v gives the quartic  -pi^2 tau^2 r^4 + J tau r^3 + eta r^2 + Delta^2/(4 pi^2 tau^2) = 0,
+Substituting v gives the quartic
+  -pi^2 tau^2 r^4 + J tau r^3 + eta r^2 + Delta^2/(4 pi^2 tau^2) = 0,
 and solving for eta, eta(r) = pi^2 tau^2 r^2 - J tau r - Delta^2/(4 pi^2 tau^2 r^2), whose
 local extrema (d eta/dr = 0) are the saddle-node bifurcations bounding the bistable range.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pyrates_frontend import CircuitTemplate
 
 QIF = "model_templates.neural_mass_models.qif"

@@ -35,7 +35,7 @@ _counter = itertools.count()
 class NumpyBackend:
     """PyRates backend that generates a standalone NumPy module (numba-compiled if enabled).
 
-    ``CodegenOptions.extra``: ``{'numba': bool}`` (default: True when numba is importable,
+    ``CodegenOptions.extra``: ``{'numba': bool}`` (default: automatic, see ``jit.use_numba``;
     see :mod:`pyrates_backend_numpy.jit`).
     """
 
@@ -46,7 +46,8 @@ class NumpyBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the module source for ``system`` (no file-system access)."""
-        numba = use_numba(options.extra)
+        size = system.n_state + sum(b.n_edges for b in system.edges)
+        numba = use_numba(options.extra, options.n_steps, size)
         source, layout = generate_source(system, options, numba)
         return GeneratedCode(
             backend=self.name,

@@ -1,11 +1,14 @@
 """Optional numba JIT: availability, the default choice, and the error when it is missing.
 
-numba is not a dependency of the backend; it is imported lazily. When ``CodegenOptions.extra``
-has no ``'numba'`` key, :data:`NUMBA_DEFAULT` decides: JIT is used whenever numba is
-importable. The choice comes from the W1 benchmark (``benchmarks/bench_numpy_backend.py``):
-compiling costs about 1-2 s once, the compiled fixed-step loop then runs 5-10x faster than
-the NumPy loop, so simulations longer than a few seconds of wall time win, and short ones
-lose little. Pass ``extra={'numba': False}`` for pure NumPy.
+numba is not a dependency of the backend; it is imported lazily (by the generated module).
+When ``CodegenOptions.extra`` has no ``'numba'`` key, :func:`use_numba` decides from the
+expected run length (``CodegenOptions.n_steps``). The choice comes from the W1 benchmark
+(``benchmarks/bench_numpy_backend.py``, 80 delayed Wilson-Cowan nodes, 100,000 Euler steps, on a
+busy 2-core machine): NumPy runs in about 3.0 s; numba compiles in about 2.5 s (once per
+model) and then runs in about 0.5 s. Compilation is paid back after about 100,000 steps of
+such a model, and immediately when a model is integrated several times (parameter sweeps
+through ``param_values``); short runs (the JRC demo: 10,000 steps) are faster without it. Pass
+``extra={'numba': True}`` or ``False`` to force the choice.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from pyrates_core.errors import PyRatesError
 __all__ = ["NUMBA_DEFAULT", "NumbaNotInstalledError", "numba_available", "use_numba"]
 
 NUMBA_DEFAULT = True
-"""Use numba when ``extra['numba']`` is not given and numba is importable."""
+"""Allow numba when ``extra['numba']`` is not given and numba is importable (see
+:func:`use_numba` for when it is actually chosen)."""
+
+AUTO_MIN_STEPS = 50_000
+"""With ``numba`` unset, JIT pays off from about this many steps: numba's one-off compile
+(1-3 s) against the ~20-30 microseconds per step that NumPy's per-operation overhead costs."""
+AUTO_MIN_WORK = 20_000_000
+"""... or from this many element-steps (steps times state size plus edges)."""
 
 
 class NumbaNotInstalledError(PyRatesError, ImportError):
@@ -30,10 +40,18 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def use_numba(extra: dict[str, Any]) -> bool:
-    """Decide whether to JIT, from ``CodegenOptions.extra``; error if asked for but missing."""
-    if "numba" not in extra:
-        return NUMBA_DEFAULT and numba_available()
+def use_numba(extra: dict[str, Any], n_steps: int | None = None, size: int = 0) -> bool:
+    """Decide whether to JIT, from ``CodegenOptions.extra``; error if asked for but missing.
+
+    Without an explicit ``extra['numba']``, numba is used when it is importable and the run is
+    long enough to repay compilation: ``n_steps >= AUTO_MIN_STEPS`` or
+    ``n_steps * size >= AUTO_MIN_WORK`` (``size``: state elements plus edges). Without a step
+    count (e.g. ``get_run_func``) the pure NumPy code is generated.
+    """
+    if "numba" not in extra or extra["numba"] == "auto":
+        if not (NUMBA_DEFAULT and numba_available()) or n_steps is None:
+            return False
+        return n_steps >= AUTO_MIN_STEPS or n_steps * size >= AUTO_MIN_WORK
     if not extra["numba"]:
         return False
     if not numba_available():

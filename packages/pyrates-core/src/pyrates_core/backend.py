@@ -46,6 +46,8 @@ class CodegenOptions:
     """Whether the vector field will be called by an adaptive step-size solver."""
     step_size: float | None = None
     """Fixed step size, if known at generation time (used for delay buffers)."""
+    n_steps: int | None = None
+    """Expected number of integration steps, if known (a hint, e.g. to decide on JIT)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Backend-specific options (e.g. ``{'numba': True}``)."""
 

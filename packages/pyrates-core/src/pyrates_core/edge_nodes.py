@@ -6,7 +6,12 @@ times the edge weight, feeds the target. Edge nodes of the same template are vec
 any other nodes, so a thousand plastic synapses cost one line of generated code per equation.
 
 Edge attributes other than ``weight``, ``delay`` and ``spread`` set values of the edge
-operators' variables: ``{'tau_x': 50.0}`` or ``{'depression_op/tau_x': 50.0}``.
+operators' variables: ``{'tau_x': 50.0}`` or ``{'depression_op/tau_x': 50.0}`` (optionally
+prefixed by the edge template's name). An attribute whose value is ``'source'`` names the
+input that receives the edge's source (needed when the edge operators have several inputs);
+a value that is a variable path (``'b/osc_op/theta'``) feeds that variable into the edge
+operator's input, which gives edges several source variables (e.g. Kuramoto coupling
+``sin(theta_source - theta_target)``).
 """
 
 from __future__ import annotations
@@ -44,6 +49,23 @@ def _output(node: NodeDef, where: str) -> tuple[str, str]:
     raise TemplateError(f"{where}: the edge operators declare no output variable")
 
 
+def _attr_target(key: str, node: NodeDef, where: str) -> tuple[str, str]:
+    """The (operator, variable) an edge attribute such as ``edge/op/var`` or ``var`` refers to."""
+    parts = key.split("/")
+    if len(parts) == 3:  # template name first, as in the original's YAML
+        parts = parts[1:]
+    if len(parts) == 2:
+        op_name, var = parts
+        if op_name in node.operators and var in node.operators[op_name].variables:
+            return op_name, var
+    elif len(parts) == 1:
+        hits = [n for n, op in node.operators.items() if key in op.variables]
+        if len(hits) == 1:
+            return hits[0], key
+    raise TemplateError(f"{where}: attribute '{key}' is neither weight, delay, spread nor a "
+                        "variable of the edge operators")
+
+
 def expand_edge_operators(network: NetworkDef) -> NetworkDef:
     """Replace every edge that has operators by an edge node and two plain edges."""
     if not any(e.operators for e in network.edges):
@@ -60,24 +82,34 @@ def expand_edge_operators(network: NetworkDef) -> NetworkDef:
             label = f"{label}#{k}"
         node = NodeDef({n: copy.deepcopy(op) for n, op in e.operators.items()},
                        template=e.template or "edge")
+        source_inputs: list[tuple[str, str]] = []
+        mapped: list[tuple[str, str, str]] = []
         for key, value in e.attrs.items():
-            op_name, _, var = key.rpartition("/")
-            targets = [op_name] if op_name else [n for n, op in node.operators.items()
-                                                 if var in op.variables]
-            if not targets or any(t not in node.operators for t in targets):
-                raise TemplateError(f"{where}: attribute '{key}' is neither weight, delay, "
-                                    "spread nor a variable of the edge operators")
-            for t in targets:
-                op = node.operators[t]
-                if var not in op.variables:
-                    raise TemplateError(f"{where}: edge operator '{t}' has no variable '{var}'")
-                op.variables[var] = op.variables[var].copy(value)
-        free = _free_inputs(node)
-        if len(free) != 1:
-            raise TemplateError(f"{where}: the edge operators must have exactly one input that "
-                                f"receives the source; found {free or 'none'}")
-        (in_op, in_var), (out_op, out_var) = free[0], _output(node, where)
+            op_name, var = _attr_target(key, node, where)
+            decl = node.operators[op_name].variables[var]
+            if isinstance(value, str) and decl.kind == "input":
+                if value == "source":
+                    source_inputs.append((op_name, var))
+                elif "/" in value:
+                    mapped.append((op_name, var, value))
+                else:
+                    raise TemplateError(f"{where}: attribute '{key}: {value}' must be 'source' or "
+                                        "a variable path 'node/op/var'")
+                continue
+            node.operators[op_name].variables[var] = decl.copy(value)
+        if not source_inputs:
+            taken = {(o, v) for o, v, _ in mapped}
+            source_inputs = [fi for fi in _free_inputs(node) if fi not in taken]
+            if len(source_inputs) != 1:
+                raise TemplateError(
+                    f"{where}: the edge operators must have exactly one input that receives the "
+                    f"source; found {source_inputs or 'none'}. Name it with an attribute "
+                    "'<op>/<var>: source' (and map further inputs to 'node/op/var' paths)")
+        out_op, out_var = _output(node, where)
         nodes[label] = node
-        edges.append(EdgeDef(e.source, f"{label}/{in_op}/{in_var}", 1.0, e.delay, e.spread))
+        for in_op, in_var in source_inputs:
+            edges.append(EdgeDef(e.source, f"{label}/{in_op}/{in_var}", 1.0, e.delay, e.spread))
+        for in_op, in_var, path in mapped:
+            edges.append(EdgeDef(path, f"{label}/{in_op}/{in_var}", 1.0))
         edges.append(EdgeDef(f"{label}/{out_op}/{out_var}", e.target, e.weight))
     return NetworkDef(nodes, edges, network.name)

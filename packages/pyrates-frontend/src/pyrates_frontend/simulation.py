@@ -156,7 +156,7 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
         inputs=_input_arrays(system, inputs, matched, n_steps), outputs=requests,
         solver_options=solver_opts, progress=progress)
     options = CodegenOptions(func_name="vector_field", solver=solver, adaptive=solver == "scipy",
-                             step_size=step_size, extra=extra)
+                             step_size=step_size, n_steps=n_steps, extra=extra)
     code = be.generate(system, options)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pyrates_") as workdir:

@@ -55,7 +55,8 @@ def template_kind(name: str, path: Path) -> str:
 
 def list_templates() -> list[tuple[str, str]]:
     """``(dotted path, kind)`` of every template, e.g.
-    ``('model_templates.neural_mass_models.qif.qif', 'CircuitTemplate')``."""
+    ``('model_templates.neural_mass_models.qif.qif', 'CircuitTemplate')``.
+    """
     found = []
     for path in template_files():
         prefix = dotted_prefix(path)
