@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+
 from pyrates_frontend import CircuitTemplate, NodeTemplate
 
 

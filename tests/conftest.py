@@ -1,6 +1,7 @@
 """Cross-package tests run in the full development environment (.venv)."""
 
 import pytest
+
 from pyrates_frontend import clear_frontend_caches
 
 

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+
 from pyrates_core.errors import PyRatesError
 from pyrates_frontend import CircuitTemplate, EdgeTemplate, NodeTemplate, OperatorTemplate
 
@@ -140,7 +141,8 @@ def test_zero_weights_equal_uncoupled_nodes():
 
 
 def test_edge_template_with_depression_matches_hand_written_ode():
-    """Source rate r = 1 constant; edge x' = (1-x)/tau_x - k x r, r_eff = r x; target y' = -y + w r_eff."""
+    """Source rate r = 1 constant; edge x' = (1-x)/tau_x - k x r, r_eff = r x;
+    target y' = -y + w r_eff."""
     from scipy.integrate import solve_ivp
 
     dep = OperatorTemplate("depression_op", equations=["x' = (1-x)/tau_x - k*x*r_in",

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import sympy as sp
+
 from pyrates_core.compile import compile_network
 from pyrates_core.delays import gamma_chain
 from pyrates_core.errors import EquationError, TemplateError, VariableNotFoundError

@@ -2,6 +2,7 @@
 
 import pytest
 import sympy as sp
+
 from pyrates_core.equations import parse_equation, split_equation
 from pyrates_core.errors import EquationError
 from pyrates_core.functions import Past, maxi

@@ -1,6 +1,7 @@
 """Backend discovery and its error messages."""
 
 import pytest
+
 from pyrates_core.backend import Backend
 from pyrates_core.errors import BackendNotFoundError
 from pyrates_core.registry import available_backends, get_backend, register_backend

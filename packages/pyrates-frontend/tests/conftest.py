@@ -4,6 +4,7 @@ import os
 import textwrap
 
 import pytest
+
 from pyrates_frontend import clear_frontend_caches
 
 LINEAR = textwrap.dedent("""

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from pyrates_frontend import CircuitTemplate
 
 
@@ -23,7 +24,8 @@ def test_jansen_rit_single_operator_form_agrees_in_frequency():
 
 
 def test_qif_fixed_point_matches_analytic():
-    """Stationary states of r' = D/(pi tau^2) + 2rv/tau, v' = (v^2 + eta + J r tau - (pi r tau)^2)/tau."""
+    """Stationary states of r' = D/(pi tau^2) + 2rv/tau,
+    v' = (v^2 + eta + J r tau - (pi r tau)^2)/tau."""
     c = CircuitTemplate.from_yaml("model_templates.neural_mass_models.qif.qif")
     eta, delta, tau, j = -5.0, 1.0, 1.0, 15.0
     res = c.run(60.0, 1e-3, sampling_step_size=1e-1, solver="rk4",

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from pyrates_core.errors import BackendNotFoundError, SolverError, VariableNotFoundError
 from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate, integrate
 

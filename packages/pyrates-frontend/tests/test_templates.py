@@ -1,6 +1,7 @@
 """Loading templates from YAML and Python, inheritance, access, and error messages."""
 
 import pytest
+
 from pyrates_core.errors import EquationError, TemplateError, VariableNotFoundError
 from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
 

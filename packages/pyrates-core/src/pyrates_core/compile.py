@@ -302,7 +302,7 @@ class _Builder:
 
     # -- final assembly --------------------------------------------------------------------
     def finalize(self) -> SystemIR:
-        for (gname, op, var), v in self.vars.items():
+        for v in self.vars.values():
             values = np.concatenate([np.ravel(x) for x in v.values])
             name = v.symbol.name
             if v.role == "state":

@@ -1,8 +1,9 @@
 """Model-level intermediate representation: operators, nodes, edges and flat networks.
 
 These classes hold what a user wrote (equation strings and variable declarations) after the
-frontend resolved templates, inheritance and sub-circuits. :func:`pyrates_core.compile.compile_network`
-turns a :class:`NetworkDef` into a vectorized :class:`pyrates_core.system.SystemIR`.
+frontend resolved templates, inheritance and sub-circuits.
+:func:`pyrates_core.compile.compile_network` turns a :class:`NetworkDef` into a vectorized
+:class:`pyrates_core.system.SystemIR`.
 """
 
 from __future__ import annotations

@@ -70,11 +70,14 @@ def get_backend(name: str) -> Backend:
         return _load(key)
     installed = ", ".join(available_backends()) or "none"
     if key in KNOWN_BACKENDS:
-        hint = f"Install it with `pip install {KNOWN_BACKENDS[key]}` (or `pip install pyrates[{key}]`)."
+        hint = (f"Install it with `pip install {KNOWN_BACKENDS[key]}` "
+                f"(or `pip install pyrates[{key}]`).")
     else:
         known = ", ".join(sorted(KNOWN_BACKENDS))
-        hint = f"Known PyRates backends: {known}; a community backend registers under '{BACKEND_GROUP}'."
-    raise BackendNotFoundError(f"backend '{name}' is not installed (installed: {installed}). {hint}")
+        hint = (f"Known PyRates backends: {known}; a community backend registers under "
+                f"'{BACKEND_GROUP}'.")
+    raise BackendNotFoundError(
+        f"backend '{name}' is not installed (installed: {installed}). {hint}")
 
 
 def template_libraries() -> dict[str, str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from pyrates_core.errors import TemplateError
-
 from pyrates_frontend.loader import clear_file_cache, load_yaml_file, resolve_path
 
 __all__ = ["clear_template_cache", "resolve_template", "template_from_dict", "template_from_path"]

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from pyrates_core.compile import split_path
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
-
 from pyrates_frontend.building import resolve_template
 from pyrates_frontend.paths import match_labels
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, Template, _close
@@ -170,7 +170,7 @@ class CircuitTemplate(Template):
         return out
 
     def __getitem__(self, key: str) -> Any:
-        """A node, a sub-circuit, an operator (``node/op``) or a variable's value (``node/op/var``)."""
+        """A node, a sub-circuit, an operator (``node/op``) or a value (``node/op/var``)."""
         head, _, rest = key.partition("/")
         if head in self.circuits:
             return self.circuits[head][rest] if rest else self.circuits[head]

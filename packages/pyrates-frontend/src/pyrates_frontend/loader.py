@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from pyrates_core.errors import TemplateError
 from pyrates_core.registry import template_libraries
 

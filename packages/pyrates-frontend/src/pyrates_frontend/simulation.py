@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
 from pyrates_core.backend import CodegenOptions, SimulationRequest
 from pyrates_core.compile import compile_network
 from pyrates_core.errors import SolverError, VariableNotFoundError
 from pyrates_core.registry import get_backend
 from pyrates_core.system import SystemIR
-
 from pyrates_frontend.paths import match_labels, pattern_for
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import NodeDef, OperatorDef, VariableDef, parse_variable
 
@@ -83,7 +84,8 @@ class OperatorTemplate(Template):
         eqs = [equations] if isinstance(equations, str) else list(equations or [])
         for eq in eqs:
             if not isinstance(eq, str):
-                raise TemplateError(f"operator '{self.path}': equations must be strings, got {eq!r}")
+                raise TemplateError(
+                    f"operator '{self.path}': equations must be strings, got {eq!r}")
         self.equations: list[str] = eqs
         self.variables: dict[str, VariableDef] = {
             k: parse_variable(v, f"variable '{k}' of operator '{self.path}'")
@@ -93,7 +95,8 @@ class OperatorTemplate(Template):
                         equations: Any = None, variables: dict[str, Any] | None = None,
                         description: str | None = None) -> OperatorTemplate:
         """Derive a new operator: ``equations`` may be a list (replaces all) or a dict with
-        ``replace`` (textual whole-word replacements), ``add`` and ``remove``."""
+        ``replace`` (textual whole-word replacements), ``add`` and ``remove``.
+        """
         eqs = list(self.equations)
         if isinstance(equations, dict):
             unknown = set(equations) - {"replace", "add", "remove"}

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
+
 from pyrates_core.errors import TemplateError
 from pyrates_core.model import VariableDef
-
 from pyrates_frontend.templates import OperatorTemplate
 
 if TYPE_CHECKING:
