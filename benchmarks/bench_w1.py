@@ -36,20 +36,27 @@ def scale_test(n: int = 1000, density: float = 0.05, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     w = (rng.random((n, n)) < density) * rng.random((n, n)) * 0.05
     d = np.round(rng.uniform(0.0, 10.0, (n, n)) / DT) * DT
-    circuit = wc_circuit(w, d)
-    t0 = time.perf_counter()
-    func, args, names, idx = circuit.get_run_func("w_scale", step_size=DT)
-    t_build = time.perf_counter() - t0
-    import inspect
+    from pyrates_core.backend import CodegenOptions
+    from pyrates_core.compile import compile_network
+    from pyrates_core.registry import get_backend
 
-    lines = len(inspect.getsource(sys.modules[func.__module__]).splitlines()) \
-        if func.__module__ in sys.modules else -1
+    t0 = time.perf_counter()
+    circuit = wc_circuit(w, d)
+    system = compile_network(circuit.network())
+    t_build = time.perf_counter() - t0
+    lines = {}
+    for numba in (False, True):
+        code = get_backend("numpy").generate(system, CodegenOptions(step_size=DT,
+                                                                    extra={"numba": numba}))
+        lines[numba] = len(code.source.splitlines())
     t0 = time.perf_counter()
     circuit.run(simulation_time=10 * DT, step_size=DT, outputs={"E": "n0/wc_op/E"}, numba=True)
     t_first = time.perf_counter() - t0
-    print(f"scale: {n} nodes, {int((w > 0).sum())} edges: get_run_func {t_build:.2f} s, "
-          f"generated module {lines} lines; build+compile+10 steps (numba) {t_first:.2f} s "
-          f"[{circuit.run_stats}]")
+    s = circuit.run_stats
+    print(f"scale: {n} nodes, {int((w > 0).sum())} edges: template+compile_network "
+          f"{t_build:.2f} s; generated module {lines[False]} lines (numpy), {lines[True]} lines "
+          f"(numba); run() with numba: build {s['build_time']:.2f} s, compile "
+          f"{s['compile_time']:.2f} s, 10 steps {s['run_time']:.3f} s (total {t_first:.2f} s)")
 
 
 def main() -> None:
