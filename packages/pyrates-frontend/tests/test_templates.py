@@ -139,3 +139,13 @@ def test_pickle_round_trip(model_file, tmp_path):
     c.to_pickle(tmp_path / "c.pkl")
     c2 = CircuitTemplate.from_pickle(tmp_path / "c.pkl")
     assert c2.get_var("b/li_op/tau") == 4.0
+
+
+def test_update_edge_inside_one_subcircuit_only(model_file):
+    pair = CircuitTemplate.from_yaml(f"{model_file}/pair")
+    top = CircuitTemplate("top", circuits={"x": pair, "y": pair})
+    top.update_var(edge_vars=[("x/a/li_op/r", "x/b/li_op/r_in", {"weight": 7.0})])
+    weights = {e.source: e.weight for e in top.network().edges}
+    assert weights == {"x/a/li_op/r": 7.0, "y/a/li_op/r": 2.0}
+    with pytest.raises(VariableNotFoundError, match="no edge"):
+        top.update_var(edge_vars=[("x/a/li_op/r", "y/b/li_op/r_in", {"weight": 1.0})])

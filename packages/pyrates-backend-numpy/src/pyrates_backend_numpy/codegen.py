@@ -401,8 +401,7 @@ class _ScalarWriter:
 
     def expr_size(self, expr: sp.Basic) -> int | None:
         """Element count of an expression without size-changing functions (None: scalar)."""
-        sizes = {self.size(s.name) for s in expr.free_symbols}
-        sizes.discard(None)
+        sizes = {n for s in expr.free_symbols if (n := self.size(s.name)) is not None}
         if len(sizes) > 1:
             sizes.discard(1)
         if len(sizes) > 1:

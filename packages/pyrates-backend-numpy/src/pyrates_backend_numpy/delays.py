@@ -258,8 +258,10 @@ def fixed_step_tables(
                  for k in stages}
         width = max(_width(table, e[0]) for e in built.values())
         first = built[stages[0]]
-        packed = [_pack(table, *built.get(k, first), width, dtype)
-                  for k in range(len(STAGE_OFFSETS))]
+        packed = []
+        for k in range(len(STAGE_OFFSETS)):
+            out_k, col_k, w_k = built.get(k, first)
+            packed.append(_pack(table, out_k, col_k, w_k, width, dtype))
         tables.append(tuple(np.stack(parts) for parts in zip(*packed)))
     return FixedStepDelays(lengths, tables)
 

@@ -229,8 +229,8 @@ class _Builder:
             arr = np.asarray(rows, dtype=float)
             self._add_bundle(s_name, len(src.labels), tgt, arr[:, 0], arr[:, 1], arr[:, 2],
                              arr[:, 3])
-        for (s_name, t_name), rows in gamma.items():
-            self._add_gamma(info[s_name][0], info[t_name][0], rows)
+        for (s_name, t_name), grows in gamma.items():
+            self._add_gamma(info[s_name][0], info[t_name][0], grows)
 
     def _locate(self, path: str, e: EdgeDef, what: str) -> tuple[_Var, int]:
         node, op, var = split_path(path)

@@ -68,8 +68,11 @@ def parse_variable(raw: Any, where: str) -> VariableDef:
             raise TemplateError(f"{where}: a variable given as a dict needs a 'default' entry")
         inner = parse_variable(raw["default"], where)
         if "vtype" in raw or "type" in raw:
-            kind = raw.get("vtype", raw.get("type"))
+            kind = str(raw.get("vtype", raw.get("type")))
             inner.kind = "state_var" if kind in ("state_var", "variable") else kind
+            if inner.kind not in VARIABLE_KINDS:
+                raise TemplateError(f"{where}: unknown variable type '{kind}' (use one of "
+                                    f"{', '.join(VARIABLE_KINDS)})")
         return inner
     if isinstance(raw, str):
         m = _DECL.match(raw)

@@ -418,7 +418,7 @@ def check_protocol(backend: Any) -> list[str]:
         failures.append("protocol: 'name' must be a non-empty string")
     if not isinstance(getattr(backend, "solvers", None), frozenset) or not backend.solvers:
         failures.append("protocol: 'solvers' must be a non-empty frozenset")
-    functions = getattr(backend, "functions", frozenset())
+    functions: frozenset[str] = getattr(backend, "functions", frozenset())
     missing = {f.__name__ for f in IR_FUNCTIONS} - set(functions)
     if missing:
         failures.append(f"protocol: 'functions' lacks IR functions {sorted(missing)}")

@@ -252,21 +252,29 @@ class CircuitTemplate(Template):
                     self._values[k] = val
         for spec in edge_vars or []:
             src, tgt, *rest = spec
-            changes = rest[-1]
-            idx = rest[0] if len(rest) == 2 else None
-            hits = [i for i, e in enumerate(self._all_edges_local()) if e[0] == src and e[1] == tgt]
-            if not hits:
-                raise VariableNotFoundError(f"circuit '{self.path}' has no edge {src} -> {tgt}")
-            if idx is not None:
-                hits = [hits[idx]]
-            for i in hits:
-                s, t, tpl, attrs = self.edges[i]
-                self.edges[i] = (s, t, tpl, {**attrs, **changes})
+            if not rest or not isinstance(rest[-1], dict):
+                raise TemplateError(f"edge_vars entry {spec!r}: use (source, target, "
+                                    "{'weight': ...}) or (source, target, index, {...})")
+            self._update_edge(src, tgt, rest[0] if len(rest) == 2 else None, rest[-1])
         self._run_cache.clear()
         return self
 
-    def _all_edges_local(self) -> list[tuple]:
-        return self.edges
+    def _update_edge(self, src: str, tgt: str, idx: int | None, changes: dict) -> None:
+        """Change attributes of the edge(s) src -> tgt, here or in a sub-circuit."""
+        hits = [i for i, e in enumerate(self.edges) if e[0] == src and e[1] == tgt]
+        if not hits:
+            head_s, _, rest_s = src.partition("/")
+            head_t, _, rest_t = tgt.partition("/")
+            if head_s == head_t and head_s in self.circuits:
+                self.circuits[head_s] = copy.deepcopy(self.circuits[head_s])
+                self.circuits[head_s]._update_edge(rest_s, rest_t, idx, changes)
+                return
+            raise VariableNotFoundError(f"circuit '{self.path}' has no edge {src} -> {tgt}")
+        if idx is not None:
+            hits = [hits[idx]]
+        for i in hits:
+            s, t, tpl, attrs = self.edges[i]
+            self.edges[i] = (s, t, tpl, {**attrs, **changes})
 
     # -- simulation (implemented in pyrates_frontend.simulation) ---------------------------
     def run(self, simulation_time: float, step_size: float, inputs: dict[str, Any] | None = None,
