@@ -67,7 +67,7 @@ def main() -> None:
     t_sim = args.seconds * 1000.0  # model time is in ms
     n_steps = int(round(t_sim / DT))
     cmat, delays = load_connectome(DT)
-    print(f"W1: {cmat.shape[0]} nodes, {int((cmat > 0).sum())} edges, "
+    print(f"W1: {cmat.shape[0]} nodes, {int((cmat >= 1e-6).sum())} edges, "
           f"{np.unique(delays[cmat > 0]).size} distinct delays, {n_steps} Euler steps")
 
     # the same edges as PyRates creates (add_edges_from_matrix drops |w| < min_weight = 1e-6)

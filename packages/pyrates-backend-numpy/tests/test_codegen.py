@@ -111,3 +111,13 @@ def test_dense_and_sparse_bundles_are_chosen_by_density() -> None:
     src = NumpyBackend().generate(system, CodegenOptions(extra={"numba": False})).source
     assert "_edge_sum_sparse(x, sparse_b_src, sparse_b_tgt, sparse_b_w, 30)" in src
     assert "_matvec(dense_b_W, x)" in src
+
+
+def test_automatic_jit_choice_follows_run_length():
+    from pyrates_backend_numpy.jit import AUTO_MIN_STEPS, numba_available, use_numba
+
+    assert use_numba({}, None) is False  # no step count (get_run_func): plain NumPy
+    assert use_numba({}, AUTO_MIN_STEPS - 1) is False
+    assert use_numba({}, AUTO_MIN_STEPS) is numba_available()
+    assert use_numba({"numba": False}, 10 * AUTO_MIN_STEPS) is False
+    assert use_numba({"numba": "auto"}, 10) is False

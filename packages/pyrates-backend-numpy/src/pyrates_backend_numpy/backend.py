@@ -46,8 +46,7 @@ class NumpyBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the module source for ``system`` (no file-system access)."""
-        size = system.n_state + sum(b.n_edges for b in system.edges)
-        numba = use_numba(options.extra, options.n_steps, size)
+        numba = use_numba(options.extra, options.n_steps)
         source, layout = generate_source(system, options, numba)
         return GeneratedCode(
             backend=self.name,

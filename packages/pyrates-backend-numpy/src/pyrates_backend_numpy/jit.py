@@ -24,11 +24,11 @@ NUMBA_DEFAULT = True
 """Allow numba when ``extra['numba']`` is not given and numba is importable (see
 :func:`use_numba` for when it is actually chosen)."""
 
-AUTO_MIN_STEPS = 50_000
-"""With ``numba`` unset, JIT pays off from about this many steps: numba's one-off compile
-(1-3 s) against the ~20-30 microseconds per step that NumPy's per-operation overhead costs."""
-AUTO_MIN_WORK = 20_000_000
-"""... or from this many element-steps (steps times state size plus edges)."""
+AUTO_MIN_STEPS = 200_000
+"""With ``numba`` unset, JIT is chosen from this many steps on. Measured break-even points
+(``benchmarks/bench_foundation.py``, ``bench_w1.py``; one-off compile 1.7-3 s): Jansen-Rit
+~125,000 steps (24 vs 0.3 microseconds per step), W1 ~90,000 steps (29 vs 6), 100 coupled QIF
+populations ~450,000 steps (10.7 vs 6.4)."""
 
 
 class NumbaNotInstalledError(PyRatesError, ImportError):
@@ -40,18 +40,17 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def use_numba(extra: dict[str, Any], n_steps: int | None = None, size: int = 0) -> bool:
+def use_numba(extra: dict[str, Any], n_steps: int | None = None) -> bool:
     """Decide whether to JIT, from ``CodegenOptions.extra``; error if asked for but missing.
 
-    Without an explicit ``extra['numba']``, numba is used when it is importable and the run is
-    long enough to repay compilation: ``n_steps >= AUTO_MIN_STEPS`` or
-    ``n_steps * size >= AUTO_MIN_WORK`` (``size``: state elements plus edges). Without a step
-    count (e.g. ``get_run_func``) the pure NumPy code is generated.
+    Without an explicit ``extra['numba']`` (or with ``'auto'``), numba is used when it is
+    importable and the run has at least :data:`AUTO_MIN_STEPS` steps. Without a step count
+    (e.g. ``get_run_func``) the pure NumPy code is generated.
     """
     if "numba" not in extra or extra["numba"] == "auto":
         if not (NUMBA_DEFAULT and numba_available()) or n_steps is None:
             return False
-        return n_steps >= AUTO_MIN_STEPS or n_steps * size >= AUTO_MIN_WORK
+        return n_steps >= AUTO_MIN_STEPS
     if not extra["numba"]:
         return False
     if not numba_available():
