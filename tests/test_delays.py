@@ -189,3 +189,27 @@ def test_edge_with_two_source_variables_matches_scipy(tmp_path):
     sol = solve_ivp(lambda t, y: [1.5, 1.0 + 2.0 * np.sin(y[0] - y[1])], (0, 2), [1.0, 0.0],
                     t_eval=res.index.to_numpy(), rtol=1e-11, atol=1e-12)
     assert np.max(np.abs(res.to_numpy() - sol.y.T)) < 1e-8
+
+
+def test_edges_into_vectorized_state_variables():
+    """Nodes whose variables are vectors: element-wise edges and single-element edges."""
+    vec = OperatorTemplate("vec", equations="x' = -x + inp", variables={
+        "x": {"default": [1.0, 2.0, 3.0], "vtype": "output"},
+        "inp": {"default": [0.0, 0.0, 0.0], "vtype": "input"}})
+    node = NodeTemplate("vec_node", operators=[vec])
+    c = CircuitTemplate("v", nodes={"a": node, "b": node}, edges=[
+        ("a/vec/x", "b/vec/inp", None, {"weight": 2.0}),            # element-wise
+        ("a/vec/x[2]", "a/vec/inp[0]", None, {"weight": 0.5})])     # one element
+    res = c.run(1.0, 1e-3, outputs={"a": "a/vec/x", "b": "b/vec/x"}, solver="rk4",
+                sampling_step_size=0.5)
+    t = 1.0
+    x_a = np.array([1.0, 2.0, 3.0]) * np.exp(-t)
+    x_a[0] += 0.5 * 3.0 * t * np.exp(-t)  # driven by a/x[2] = 3 exp(-t)
+    assert np.allclose(res.loc[1.0, "a"].to_numpy(), x_a, atol=1e-9)
+    # b/x_k' = -b/x_k + 2 a/x_k with b/x(0) = (1,2,3)
+    expected_b = np.array([1.0, 2.0, 3.0]) * np.exp(-t) + 2 * np.array(
+        [1.0 * t + 0.5 * 3.0 * t**2 / 2, 2.0 * t, 3.0 * t]) * np.exp(-t)
+    assert np.allclose(res.loc[1.0, "b"].to_numpy(), expected_b, atol=1e-9)
+    with pytest.raises(PyRatesError, match="out of range"):
+        CircuitTemplate("w", nodes={"a": node}, edges=[
+            ("a/vec/x[5]", "a/vec/inp[0]", None, {})]).run(0.1, 0.01)

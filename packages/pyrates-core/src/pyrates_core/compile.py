@@ -13,6 +13,7 @@ Input variables
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -37,6 +38,9 @@ from pyrates_core.system import (
 )
 
 __all__ = ["compile_network", "split_path"]
+
+
+_ELEMENT = re.compile(r"^(\w+)\[(\d+)\]$")
 
 
 def split_path(path: str) -> tuple[str, str, str]:
@@ -195,8 +199,14 @@ class _Builder:
             list)
         info: dict[str, tuple[_Var, int]] = {}
         for e in self.net.edges:
-            src, sidx = self._locate(e.source, e, "source")
-            tgt, tidx = self._locate(e.target, e, "target")
+            src, sidxs = self._locate(e.source, e, "source")
+            tgt, tidxs = self._locate(e.target, e, "target")
+            if len(sidxs) == 1 and len(tidxs) > 1:
+                sidxs = sidxs * len(tidxs)  # one source element feeds every target element
+            if len(sidxs) != len(tidxs):
+                raise TemplateError(
+                    f"edge {e.source} -> {e.target}: the source has {len(sidxs)} elements, the "
+                    f"target {len(tidxs)}; connect single elements with 'node/op/var[i]'")
             if tgt.role != "input":
                 raise TemplateError(
                     f"edge {e.source} -> {e.target}: the target variable must be declared as "
@@ -221,9 +231,11 @@ class _Builder:
                     raise TemplateError(
                         f"edge {e.source} -> {e.target}: a spread needs a positive delay (mean)"
                     )
-                gamma[key].append((sidx, tidx, float(e.weight), delay, float(e.spread)))
+                gamma[key] += [(si, ti, float(e.weight), delay, float(e.spread))
+                               for si, ti in zip(sidxs, tidxs, strict=True)]
             else:
-                plain[key].append((sidx, tidx, float(e.weight), delay))
+                plain[key] += [(si, ti, float(e.weight), delay)
+                               for si, ti in zip(sidxs, tidxs, strict=True)]
         for (s_name, t_name), rows in plain.items():
             src, tgt = info[s_name][0], info[t_name][0]
             arr = np.asarray(rows, dtype=float)
@@ -232,8 +244,13 @@ class _Builder:
         for (s_name, t_name), grows in gamma.items():
             self._add_gamma(info[s_name][0], info[t_name][0], grows)
 
-    def _locate(self, path: str, e: EdgeDef, what: str) -> tuple[_Var, int]:
+    def _locate(self, path: str, e: EdgeDef, what: str) -> tuple[_Var, list[int]]:
+        """The variable an edge end refers to and the flat element indices it covers."""
         node, op, var = split_path(path)
+        element = None
+        m = _ELEMENT.match(var)
+        if m:
+            var, element = m.group(1), int(m.group(2))
         if node not in self.where:
             raise VariableNotFoundError(
                 f"edge {e.source} -> {e.target}: {what} node '{node}' does not exist "
@@ -248,10 +265,13 @@ class _Builder:
                 f"edge {e.source} -> {e.target}: {what} variable '{op}/{var}' not found ({hint})"
             )
         v = self.vars[(g.name, op, var)]
-        if v.per_node != 1:
-            raise TemplateError(f"edge {e.source} -> {e.target}: vector-valued {what} variables "
-                                "cannot be connected by edges")
-        return v, i
+        if element is None:
+            return v, list(range(i * v.per_node, (i + 1) * v.per_node))
+        if not 0 <= element < v.per_node:
+            raise VariableNotFoundError(
+                f"edge {e.source} -> {e.target}: index {element} is out of range for {what} "
+                f"'{op}/{var}' with {v.per_node} element(s)")
+        return v, [i * v.per_node + element]
 
     def _add_bundle(self, source: str, n_source: int, tgt: _Var, sidx: np.ndarray,
                     tidx: np.ndarray, w: np.ndarray, d: np.ndarray) -> None:
