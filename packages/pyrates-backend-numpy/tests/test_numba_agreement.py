@@ -53,3 +53,20 @@ def test_numba_scipy_with_delays(models: dict[str, LoadedModel]) -> None:
     # the adaptive result agrees with rk4 at a small step
     rk4 = backend.integrate(models["pure"], request(5.0, dt=0.1, solver="rk4"))
     np.testing.assert_allclose(pure.outputs["E"], rk4.outputs["E"], atol=2e-3)
+
+
+def test_regenerated_model_reuses_compiled_code_with_new_values(tmp_path: Path) -> None:
+    """Same source -> no second compile; the new system's parameter values are used."""
+    first = wilson_cowan(6, seed=5)
+    second = wilson_cowan(6, seed=5)
+    second.params["P"].value = np.asarray(1.5)
+    a = load(first, tmp_path / "a", numba=True)
+    b = load(second, tmp_path / "b", numba=True)
+    assert b.code.metadata["compile_time"] == 0.0
+    assert a.code.source == b.code.source
+    backend = NumpyBackend()
+    ra = backend.integrate(a, request(5.0))
+    rb = backend.integrate(b, request(5.0))
+    again = backend.integrate(load(first, tmp_path / "c", numba=True), request(5.0))
+    assert not np.allclose(ra.outputs["E"], rb.outputs["E"])  # P changed the trajectory
+    assert np.array_equal(ra.outputs["E"], again.outputs["E"])

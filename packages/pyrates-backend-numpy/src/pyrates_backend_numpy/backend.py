@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import itertools
 import sys
 import time
+from collections import OrderedDict
 from pathlib import Path
+from types import ModuleType
 
 from pyrates_backend_numpy.codegen import generate_source
 from pyrates_backend_numpy.jit import use_numba
@@ -30,6 +33,11 @@ from pyrates_core.system import SystemIR
 __all__ = ["NumpyBackend"]
 
 _counter = itertools.count()
+_MAX_CACHED = 32
+_modules: OrderedDict[str, ModuleType] = OrderedDict()
+"""Imported generated modules by the hash of their source: a model generated again (another run
+of the same circuit, new parameter values, a sweep) skips the import and numba compilation.
+Only code is shared; parameter values always come from the new system."""
 
 
 class NumpyBackend:
@@ -68,6 +76,15 @@ class NumpyBackend:
             path = path.with_suffix(code.suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code.source)
+        key = hashlib.sha256(code.source.encode()).hexdigest()
+        layout = code.metadata["layout"]
+        numba = bool(code.metadata["numba"])
+        if key in _modules:  # same generated source: reuse the imported (and JIT-ed) module
+            _modules.move_to_end(key)
+            handle = ModelHandle(_modules[key], layout, numba, code.system, code.func_name)
+            code.metadata["compile_time"] = 0.0
+            return LoadedModel(code=code, path=path, func=getattr(handle.module, code.func_name),
+                               args=default_args(handle), handle=handle)
         module_name = f"_pyrates_generated_{stem}_{next(_counter)}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:  # pragma: no cover - a .py file always loads
@@ -78,15 +95,16 @@ class NumpyBackend:
             spec.loader.exec_module(module)
         finally:
             sys.modules.pop(module_name, None)
-        layout = code.metadata["layout"]
-        handle = ModelHandle(module, layout, bool(code.metadata["numba"]), code.system,
-                             code.func_name)
+        handle = ModelHandle(module, layout, numba, code.system, code.func_name)
         compile_time = 0.0
         if handle.numba:
             start = time.perf_counter()
             warm_up(handle)
             compile_time = time.perf_counter() - start
         code.metadata["compile_time"] = compile_time
+        _modules[key] = module
+        while len(_modules) > _MAX_CACHED:
+            _modules.popitem(last=False)
         return LoadedModel(code=code, path=path, func=getattr(module, code.func_name),
                            args=default_args(handle), handle=handle)
 
