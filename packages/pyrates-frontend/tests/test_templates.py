@@ -149,3 +149,12 @@ def test_update_edge_inside_one_subcircuit_only(model_file):
     assert weights == {"x/a/li_op/r": 7.0, "y/a/li_op/r": 2.0}
     with pytest.raises(VariableNotFoundError, match="no edge"):
         top.update_var(edge_vars=[("x/a/li_op/r", "y/b/li_op/r_in", {"weight": 1.0})])
+
+
+def test_update_var_rejects_values_that_do_not_fit(model_file):
+    c = CircuitTemplate.from_yaml(f"{model_file}/pair")
+    with pytest.raises(ValueError, match="3 values for 'all/li_op/tau' do not fit 2 matched"):
+        c.update_var(node_vars={"all/li_op/tau": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="variable 'a/li_op/tau' of shape"):
+        c.update_var(node_vars={"a/li_op/tau": [1.0, 2.0]})
+    assert c.get_var("a/li_op/tau") == 1.0  # nothing changed

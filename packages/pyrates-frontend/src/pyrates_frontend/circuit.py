@@ -244,12 +244,20 @@ class CircuitTemplate(Template):
             found = match_labels(path, values, context=f"circuit '{self.path}'")
             many = len(found) > 1
             arr = np.asarray(val) if not isinstance(val, str) else None
-            if many and arr is not None and arr.ndim == 1 and arr.size == len(found):
+            if many and arr is not None and arr.ndim == 1 and arr.size == len(found) and all(
+                    np.ndim(values[k]) == 0 for k in found):
                 for k, v in zip(found, arr.tolist(), strict=True):
                     self._values[k] = v
-            else:
-                for k in found:
-                    self._values[k] = val
+                continue
+            for k in found:
+                if arr is not None and np.shape(values[k]) != arr.shape and arr.size != 1:
+                    what = (f"{len(found)} matched variables" if many else
+                            f"variable '{k}' of shape {np.shape(values[k])}")
+                    raise ValueError(
+                        f"update_var: {arr.size} values for '{path}' do not fit {what}; pass "
+                        "one value, one per matched variable, or an array of the variable's "
+                        "shape")
+                self._values[k] = val
         for spec in edge_vars or []:
             src, tgt, *rest = spec
             if not rest or not isinstance(rest[-1], dict):
