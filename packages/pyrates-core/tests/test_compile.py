@@ -143,3 +143,14 @@ def test_complex_values_make_a_complex_system():
 def test_unused_constants_are_pruned():
     o = op("o", ["x' = -x"], {"x": "output(1.0)", "unused": 3.0})
     assert "unused" not in compile_network(NetworkDef({"p": NodeDef({"o": o})})).params
+
+
+def test_unfed_input_used_as_edge_source_is_an_array_assignment():
+    src = op("src", ["y = 2*u"], {"y": "output(0.0)", "u": "input(1.5)"})
+    net = NetworkDef({"a": NodeDef({"src": src}), "b": li_node()},
+                     [EdgeDef("a/src/u", "b/li/m_in", 3.0)])
+    sys_ = compile_network(net)
+    (b,) = sys_.edges
+    source = next(a for a in sys_.assignments if a.name == b.source)
+    (param,) = [sys_.params[s.name] for s in source.expr.free_symbols]
+    assert np.allclose(param.value, [1.5]) and param.value.shape == (1,)

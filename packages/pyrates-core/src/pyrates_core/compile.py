@@ -119,6 +119,8 @@ class _Builder:
         self.inputs: dict[str, InputSpec] = {}
         self.assigns: dict[str, Assignment] = {}
         self.bundles: list[EdgeBundle] = []
+        self.edge_sources: set[str] = set()
+        """Symbols that edges read (they must be arrays the backend can index)."""
         self.chain_states: list[StateSpec] = []
         self.chain_derivs: list[sp.Expr] = []
         self.is_complex = False
@@ -197,7 +199,7 @@ class _Builder:
         plain: dict[tuple[str, str], list[tuple[int, int, float, float]]] = defaultdict(list)
         gamma: dict[tuple[str, str], list[tuple[int, int, float, float, float]]] = defaultdict(
             list)
-        info: dict[str, tuple[_Var, int]] = {}
+        by_name: dict[str, _Var] = {}
         for e in self.net.edges:
             src, sidxs = self._locate(e.source, e, "source")
             tgt, tidxs = self._locate(e.target, e, "target")
@@ -217,15 +219,12 @@ class _Builder:
                     f"edge {e.source} -> {e.target}: the source must be a state or algebraic "
                     "variable (defined by an equation), not a constant or unconnected input"
                 )
-            if src.role == "input":
-                # an input as source: it becomes an algebraic variable (set up in finalize)
-                src.role = "input_src"
+            self.edge_sources.add(src.symbol.name)
             delay = float(e.delay or 0.0)
             if delay < 0:
                 raise TemplateError(f"edge {e.source} -> {e.target}: negative delay {delay}")
             key = (src.symbol.name, tgt.symbol.name)
-            info[src.symbol.name] = (src, 0)
-            info[tgt.symbol.name] = (tgt, 0)
+            by_name[src.symbol.name], by_name[tgt.symbol.name] = src, tgt
             if e.spread:
                 if delay <= 0:
                     raise TemplateError(
@@ -237,12 +236,12 @@ class _Builder:
                 plain[key] += [(si, ti, float(e.weight), delay)
                                for si, ti in zip(sidxs, tidxs, strict=True)]
         for (s_name, t_name), rows in plain.items():
-            src, tgt = info[s_name][0], info[t_name][0]
+            src, tgt = by_name[s_name], by_name[t_name]
             arr = np.asarray(rows, dtype=float)
             self._add_bundle(s_name, len(src.labels), tgt, arr[:, 0], arr[:, 1], arr[:, 2],
                              arr[:, 3])
         for (s_name, t_name), grows in gamma.items():
-            self._add_gamma(info[s_name][0], info[t_name][0], grows)
+            self._add_gamma(by_name[s_name], by_name[t_name], grows)
 
     def _locate(self, path: str, e: EdgeDef, what: str) -> tuple[_Var, list[int]]:
         """The variable an edge end refers to and the flat element indices it covers."""
@@ -330,31 +329,24 @@ class _Builder:
                 self.derivs.append(v.expr)
             elif v.role == "assign":
                 self.assigns[name] = Assignment(name, v.expr, len(v.labels), v.labels)
-            elif v.role == "param":
-                value = values[0] if np.all(values == values[0]) and v.per_node == 1 \
-                    else values
-                self.params[name] = ParameterSpec(name, np.asarray(value), v.labels)
-            else:  # input
-                driven = [lab for lab in v.labels if lab in self.user_inputs]
+            elif v.role == "param" or (v.role == "input" and not v.extra
+                                        and name not in self.edge_sources
+                                        and not any(lab in self.user_inputs for lab in v.labels)):
+                # constants, and inputs that nothing feeds (they keep their default value)
+                self.params[name] = ParameterSpec(name, _reduced(values, v.per_node), v.labels)
+            else:  # input: baseline (time series or default) + node-internal sums + edges
                 parts: list[sp.Expr] = list(v.extra)
-                if driven:
+                if any(lab in self.user_inputs for lab in v.labels):
                     iname = self.fresh(f"{name}_input")
                     self.inputs[iname] = InputSpec(iname, len(v.labels), v.labels, values.copy())
                     parts.insert(0, sp.Symbol(iname))
-                elif np.any(values != 0):
-                    if np.all(values == values[0]) and not parts:
-                        self.params[name] = ParameterSpec(name, np.asarray(values[0]), v.labels)
-                        continue
-                    if np.all(values == values[0]):
-                        parts.insert(0, sp.sympify(complex(values[0]) if np.iscomplexobj(values)
-                                                   else float(values[0])))
-                    else:
-                        pname = self.fresh(f"{name}_0")
-                        self.params[pname] = ParameterSpec(pname, values.copy(), v.labels)
-                        parts.insert(0, sp.Symbol(pname))
-                if not parts:
-                    self.params[name] = ParameterSpec(name, np.asarray(values[0]), v.labels)
-                    continue
+                elif parts and np.all(values == values[0]):
+                    if values[0] != 0:
+                        parts.insert(0, sp.sympify(values[0].item()))
+                else:  # different defaults, or an edge source fed by nothing: an array
+                    pname = self.fresh(f"{name}_0")
+                    self.params[pname] = ParameterSpec(pname, values.copy(), v.labels)
+                    parts.insert(0, sp.Symbol(pname))
                 self.assigns[name] = Assignment(name, sp.Add(*parts), len(v.labels), v.labels)
         self.states += self.chain_states
         self.derivs += self.chain_derivs
@@ -411,6 +403,13 @@ class _Builder:
         return [self.assigns[n] for n in order]
 
 
+def _reduced(values: np.ndarray, per_node: int) -> np.ndarray:
+    """Identical values of scalar variables become one scalar (the vector otherwise)."""
+    if per_node == 1 and np.all(values == values[0]):
+        return np.asarray(values[0])
+    return values
+
+
 def compile_network(network: NetworkDef, *, vectorize: bool = True,
                     inputs: set[str] | None = None,
                     float_precision: str = "float64") -> SystemIR:
@@ -431,7 +430,4 @@ def compile_network(network: NetworkDef, *, vectorize: bool = True,
     b.build_groups()
     b.wire_node_inputs()
     b.wire_edges()
-    for v in b.vars.values():
-        if v.role == "input_src":
-            v.role = "input"
     return b.finalize()
