@@ -70,3 +70,28 @@ def test_regenerated_model_reuses_compiled_code_with_new_values(tmp_path: Path) 
     again = backend.integrate(load(first, tmp_path / "c", numba=True), request(5.0))
     assert not np.allclose(ra.outputs["E"], rb.outputs["E"])  # P changed the trajectory
     assert np.array_equal(ra.outputs["E"], again.outputs["E"])
+
+
+def test_compiled_code_is_cached_on_disk_across_processes(tmp_path: Path) -> None:
+    """A second process that generates the same model loads numba's cached machine code."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys, tempfile, pathlib\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from numpy_backend_testlib import load, wilson_cowan\n"
+        "with tempfile.TemporaryDirectory() as d:\n"
+        "    m = load(wilson_cowan(5, seed=11), pathlib.Path(d), numba=True)\n"
+        "print(json.dumps(m.code.metadata['compile_time']))\n")
+    env = {**os.environ, "PYRATES_CACHE_DIR": str(tmp_path / "cache")}
+    times = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                       capture_output=True, text=True).stdout.strip())
+             for _ in range(2)]
+    assert list((tmp_path / "cache" / "numpy-backend" / "__pycache__").glob("*.nbi"))
+    assert times[1] < 0.6 * times[0]
+    env["PYRATES_CACHE_DIR"] = "off"  # disabled: nothing is written anywhere new
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    assert not (tmp_path / "off").exists()
