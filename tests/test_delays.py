@@ -213,3 +213,25 @@ def test_edges_into_vectorized_state_variables():
     with pytest.raises(PyRatesError, match="out of range"):
         CircuitTemplate("w", nodes={"a": node}, edges=[
             ("a/vec/x[5]", "a/vec/inp[0]", None, {})]).run(0.1, 0.01)
+
+
+def test_rk4_with_fractional_delays_is_third_order_on_smooth_history():
+    """Source cos(t) (history 1 before t=0, so only the 2nd derivative jumps there), delay 1,
+    step sizes that do not divide the delay: cubic history interpolation keeps RK4 at order 3
+    (linear interpolation would give order 2 and ~100x larger errors)."""
+    osc = OperatorTemplate("osc", equations=["u' = v", "v' = -u"],
+                           variables={"u": "output(1.0)", "v": "variable(0.0)"})
+    acc = OperatorTemplate("acc", equations="y' = inp",
+                           variables={"y": "output(0.0)", "inp": "input(0.0)"})
+    errs = []
+    for dt in (0.03, 0.015):
+        c = CircuitTemplate("s", nodes={"a": NodeTemplate("o", operators=[osc]),
+                                        "b": NodeTemplate("q", operators=[acc])},
+                            edges=[("a/osc/u", "b/acc/inp", None, {"weight": 1.0, "delay": 1.0})])
+        n = int(round(4.0 / dt))
+        res = c.run(n * dt, dt, outputs={"y": "b/acc/y"}, solver="rk4")
+        t = res.index.to_numpy()
+        exact = np.where(t <= 1.0, t, 1.0 + np.sin(t - 1.0))
+        errs.append(np.max(np.abs(res["y"].to_numpy() - exact)))
+    assert errs[0] < 1e-6
+    assert np.log2(errs[0] / errs[1]) > 2.7

@@ -114,12 +114,17 @@ def test_fixed_step_tables_exact_and_interpolated() -> None:
     plan = plan_delays(system, lambda s: s)
     tables = fixed_step_tables(system, plan, {}, 0.1)
     length = tables.lengths["x"]
-    assert length == 3 + 2  # longest lag 3 steps, plus two rows
+    assert length == 3 + 3  # longest lag 3 steps, plus three rows for the cubic stencil
     idx, w = tables.tables[0]
-    # stage c=0: element 0 exact at lag 3; element 1 halfway between lags 2 and 3
+    # stage c=0: element 0 exact at lag 3
     rows0 = idx[0][:, 0][w[0][:, 0] != 0] // 2
     assert sorted(rows0.tolist()) == [length - 1 - 3]
-    np.testing.assert_allclose(sorted(w[0][:, 1][w[0][:, 1] != 0]), [0.5, 0.5])
+    # element 1 at lag 2.5: cubic Lagrange weights on lags 1, 2, 3, 4
+    nz = w[0][:, 1] != 0
+    lags = (length - 1 - idx[0][:, 1][nz] // 2).tolist()
+    by_lag = dict(zip(lags, w[0][:, 1][nz].tolist(), strict=True))
+    np.testing.assert_allclose([by_lag[k] for k in (1, 2, 3, 4)],
+                               [-0.0625, 0.5625, 0.5625, -0.0625])
     # stage c=1 (rk4/heun last stage): element 0 exact at lag 2
     assert (idx[2][:, 0][w[2][:, 0] != 0] // 2).tolist() == [length - 1 - 2]
 

@@ -15,10 +15,12 @@ Fixed-step solvers (euler, heun, rk4)
     step ``n`` are always one contiguous slice (the window). Window row ``L - 1 - j`` holds
     ``x(t_n - j*dt)``. A stage at ``t_n + c*dt`` (``c`` in 0, 1/2, 1) needs ``x`` at lag
     ``s = d/dt - c`` steps: delays that are integer multiples of ``dt`` are exact lookups, other
-    lags are interpolated linearly between the two neighbouring rows, the interpolation weight
-    being folded into the table weights. One table per stage offset ``c`` is built (stacked along
-    the first axis, see :data:`STAGE_OFFSETS`). Delays must be ``0`` (undelayed edges, computed
-    from the current value) or at least one step; ``0 < d < dt`` and ``d < 0`` are errors.
+    lags are interpolated with a cubic Lagrange polynomial through the four neighbouring rows
+    (quadratic through the three newest when the lag is below one step), the interpolation
+    weights being folded into the table weights. One table per stage offset ``c`` is built
+    (stacked along the first axis, see :data:`STAGE_OFFSETS`). Delays must be ``0`` (undelayed
+    edges, computed from the current value) or at least one step; ``0 < d < dt`` and ``d < 0``
+    are errors.
 
 Adaptive solvers (scipy)
     The window has one row per distinct delay ``D_k`` of the symbol, filled at every call with
@@ -210,18 +212,40 @@ class FixedStepDelays:
     """Per table: arrays stacked over :data:`STAGE_OFFSETS` (idx, w[, tgt])."""
 
 
+_CUBIC = ((-1, lambda u: -u * (u - 1) * (u - 2) / 6),
+          (0, lambda u: (u + 1) * (u - 1) * (u - 2) / 2),
+          (1, lambda u: -(u + 1) * u * (u - 2) / 2),
+          (2, lambda u: (u + 1) * u * (u - 1) / 6))
+"""Cubic Lagrange weights on the lags ``j-1, j, j+1, j+2`` at ``j + u`` (``0 < u < 1``)."""
+_QUADRATIC = ((0, lambda u: (u - 1) * (u - 2) / 2), (1, lambda u: -u * (u - 2)),
+              (2, lambda u: u * (u - 1) / 2))
+"""Quadratic Lagrange weights on the lags ``0, 1, 2`` (when lag ``-1`` would be the future)."""
+
+
 def _stage_entries(out, src, delay, w, dt, c, n_sym, length):
-    """Entries (out, window column, weight) for the stage offset ``c``."""
+    """Entries (out, window column, weight) for the stage offset ``c``.
+
+    Lags that fall on a step are exact lookups; the others are interpolated with a cubic
+    Lagrange polynomial through the four surrounding steps (quadratic through lags 0-2 when the
+    lag is below one step), so that interpolation errors are O(dt^4) and do not lower the order
+    of RK4 on delayed systems.
+    """
     lag = delay / dt - c
     j = np.floor(lag + _TOL)
     frac = lag - j
     frac[np.abs(frac) < _TOL] = 0.0
     j = j.astype(np.int64)
-    row_lo = length - 1 - j
     exact = frac == 0.0
-    outs = [out, out[~exact]]
-    cols = [row_lo * n_sym + src, (row_lo[~exact] - 1) * n_sym + src[~exact]]
-    weights = [w * np.where(exact, 1.0, 1.0 - frac), w[~exact] * frac[~exact]]
+
+    def col(lags: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return (length - 1 - lags) * n_sym + src[mask]
+
+    outs, cols, weights = [out[exact]], [col(j[exact], exact)], [w[exact]]
+    for mask, stencil in ((~exact & (j >= 1), _CUBIC), (~exact & (j == 0), _QUADRATIC)):
+        for offset, weight in stencil:
+            outs.append(out[mask])
+            cols.append(col(j[mask] + offset, mask))
+            weights.append(w[mask] * weight(frac[mask]))
     return np.concatenate(outs), np.concatenate(cols), np.concatenate(weights)
 
 
@@ -248,7 +272,7 @@ def fixed_step_tables(
                 f"size {dt:g}; delays must be 0 or at least one step (reduce step_size)"
             )
         entries.append((out, src, delay, w))
-        need = int(np.floor(delay.max() / dt + _TOL)) + 2 if delay.size else 2
+        need = int(np.floor(delay.max() / dt + _TOL)) + 3 if delay.size else 2
         lengths[table.symbol] = max(lengths.get(table.symbol, 2), need)
     dtype = system.value_dtype
     tables = []
