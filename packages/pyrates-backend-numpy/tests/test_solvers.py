@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
-from numpy_backend_testlib import load, request, wilson_cowan
+from numpy_backend_testlib import load, request, requires_numba, wilson_cowan
 
 import pyrates_backend_numpy.jit as jit
 from pyrates_backend_numpy import NumbaNotInstalledError, NumpyBackend
@@ -93,7 +93,7 @@ def test_divergence_names_state_and_time(tmp_path: Path) -> None:
                        StateSpec("y", 2, np.ones(1), ["c"])], [x**2, -y], {}, {}, [])
     model = load(system, tmp_path, False)
     req = SimulationRequest(simulation_time=3.0, step_size=0.01, outputs={"y": ("y", [0])})
-    with pytest.raises(DivergenceError, match=r"state variable\(s\) x became non-finite at t = "):
+    with pytest.raises(DivergenceError, match=r"state variable\(s\) x became non-finite by t = "):
         NumpyBackend().integrate(model, req)
 
 
@@ -148,3 +148,15 @@ def test_scipy_methods_agree(network: LoadedModel) -> None:
         res = backend.integrate(network, request(2.0, solver="scipy", solver_options=opts))
         np.testing.assert_allclose(res.outputs["E"], ref.outputs["E"], atol=1e-4,
                                    err_msg=method)
+
+
+@pytest.mark.parametrize("numba", [False, pytest.param(True, marks=requires_numba)])
+def test_divergence_between_periodic_checks_is_still_reported(tmp_path: Path,
+                                                              numba: bool) -> None:
+    """Finiteness is checked every 16 steps and at the end: a blow-up at step 2 of 5 is caught."""
+    x = sp.Symbol("x")
+    system = SystemIR([StateSpec("x", 0, np.ones(1), ["a"])], [sp.Float(1e308) * x], {}, {}, [])
+    model = load(system, tmp_path, numba)
+    req = SimulationRequest(simulation_time=5.0, step_size=1.0, outputs={"x": ("x", [0])})
+    with pytest.raises(DivergenceError, match=r"state variable\(s\) x"):
+        NumpyBackend().integrate(model, req)

@@ -281,7 +281,7 @@ class _Emitter:
 
         def call(func: str, t: str, y: str, stage: int) -> str:
             args = [*params, *(names[i] for i in lay.inputs), *edge_names, *windows,
-                    *(f"{n}[{stage}]" for n in table_names)]
+                    *(f"{n}_s{stage}" for n in table_names)]
             return f"{func}({t}, {y}, {', '.join(args)})"
 
         def bind(pos: str, indent: str) -> list[str]:
@@ -299,8 +299,12 @@ class _Emitter:
                  '    """Fixed-step integration from step _n0 to _n1 (0: euler, 1: heun, 2: rk4).',
                  "",
                  "    Updates the history buffers and _rec in place; returns (status, y), status",
-                 '    being -1 or the step after which the state stopped being finite."""',
-                 f"{i1}for _n in range(_n0, _n1):",
+                 '    being -1 or the step at which the state was found not finite (checked at',
+                 '    least every 16 steps, at recordings, and at the end)."""',
+                 f"{i1}_check = _stride * max(1, 16 // _stride)"]
+        for n in table_names:  # per-stage delay tables, sliced once instead of every step
+            lines += [f"{i1}{n}_s{k} = {n}[{k}]" for k in range(3)]
+        lines += [f"{i1}for _n in range(_n0, _n1):",
                  f"{i2}_t = _t0 + _n * _dt"]
         lines += bind("_n", i2)
         lines += [f"{i2}if _method == 0:",
@@ -329,9 +333,9 @@ class _Emitter:
                     st = sys_.state(s)
                     value = f"_y[{st.start}:{st.start + n}]"
                 lines.append(f"{i2}_push({w}_buf, (_n + 1) % {ln}, {ln}, {n}, {value})")
-        lines += [f"{i2}if (_n + 1) % _stride == 0:",
-                  f"{i3}if not _all_finite(_y):",
-                  f"{i3}    return _n + 1, _y",
+        lines += [f"{i2}if (_n + 1) % _check == 0 and not _all_finite(_y):",
+                  f"{i3}return _n + 1, _y",
+                  f"{i2}if (_n + 1) % _stride == 0:",
                   f"{i3}_row = (_n + 1) // _stride - 1",
                   f"{i3}_col = _record(_rec, _row, 0, _y, _rec_y)"]
         if lay.inputs or sys_.assignments:
@@ -343,7 +347,9 @@ class _Emitter:
                       f"{i3}    _a = {call(OBSERVE, '_t', '_y', 0)}"]
             for k, r in enumerate(rec_assign):
                 lines.append(f"{i3}    _col = _record(_rec, _row, _col, _a[{k}], {r})")
-        lines.append(f"{i1}return -1, _y")
+        lines += [f"{i1}if not _all_finite(_y):",
+                  f"{i1}    return _n1, _y",
+                  f"{i1}return -1, _y"]
         return lines
 
 

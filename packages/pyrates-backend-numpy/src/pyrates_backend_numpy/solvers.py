@@ -10,8 +10,9 @@ Conventions
   Fixed-step solvers hold row ``i`` for every stage of step ``i`` (zero-order hold); adaptive
   solvers interpolate linearly in time (and hold the last row). A recorded input at ``t_k``
   is row ``k`` (the last row past the end).
-* Non-finite states raise :class:`~pyrates_core.errors.DivergenceError`, checked at every
-  recording (fixed step) or accepted step (adaptive), naming the state variables and the time.
+* Non-finite states raise :class:`~pyrates_core.errors.DivergenceError`, checked at least every
+  16 steps and at the end (fixed step) or at every accepted step (adaptive), naming the state
+  variables and the time by which they were found.
 * Delays: see :mod:`pyrates_backend_numpy.delays`. Adaptive solvers keep a dense history
   (scipy's dense output of each accepted step for states, linear interpolation between
   accepted steps for assignments) and limit ``max_step`` to the shortest delay.
@@ -245,7 +246,7 @@ def _divergence(system: SystemIR, y: np.ndarray, t: float) -> DivergenceError:
     bad = [s.name for s in system.states
            if not np.all(np.isfinite(y[s.start:s.start + s.size]))]
     return DivergenceError(f"the simulation diverged: state variable(s) {', '.join(bad)} became "
-                           f"non-finite at t = {t:g}; try a smaller step size or check the "
+                           f"non-finite by t = {t:g}; try a smaller step size or check the "
                            "parameters")
 
 
