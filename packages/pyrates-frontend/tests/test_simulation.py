@@ -128,6 +128,7 @@ def test_get_run_func_evaluates_the_vector_field(tmp_path):
     target = tmp_path / "user_rhs.py"
     c.get_run_func("chain_rhs", file_name=str(target), step_size=1e-3)
     assert "def chain_rhs" in target.read_text()
+    c.get_run_func("chain_rhs", file_name=str(target), step_size=1e-3)  # our own file: replaced
     mine = tmp_path / "user_own.py"
     mine.write_text("print('my code')\n")
     with pytest.raises(FileExistsError, match="not written by PyRates"):
