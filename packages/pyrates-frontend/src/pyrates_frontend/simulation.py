@@ -206,7 +206,8 @@ def run_func(circuit: CircuitTemplate, func_name: str, file_name: str | None = N
         target = Path(file_name)
         if target.suffix != code.suffix:
             target = target.with_name(target.name + code.suffix)
-        if target.exists() and _GENERATED_MARK not in target.read_text(errors="ignore")[:2000].lower():
+        head = target.read_text(errors="ignore")[:2000].lower() if target.exists() else None
+        if head is not None and _GENERATED_MARK not in head:
             raise FileExistsError(f"{target} exists and was not written by PyRates; choose "
                                   "another file_name or delete it")
         target.parent.mkdir(parents=True, exist_ok=True)

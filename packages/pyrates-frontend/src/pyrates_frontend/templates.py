@@ -30,7 +30,6 @@ class Template:
     def __init__(self, name: str, path: str | None = None, description: str = "") -> None:
         self.name = name
         self.path = path or name
-        self.__doc__ = description or self.__class__.__doc__
         self.description = description
 
     @classmethod
@@ -139,11 +138,11 @@ class OperatorTemplate(Template):
             if k not in vars_:
                 raise VariableNotFoundError(
                     f"operator '{self.path}' has no variable '{k}'.{_close(k, vars_)}")
-            vars_[k] = vars_[k].copy(_as_value(val, vars_[k]))
+            vars_[k] = vars_[k].copy(_as_value(val))
         return OperatorDef(self.name, list(self.equations), vars_, self.path)
 
 
-def _as_value(val: Any, decl: VariableDef) -> Any:
+def _as_value(val: Any) -> Any:
     if isinstance(val, str):
         return parse_variable(val, "value").value
     if isinstance(val, (list, tuple)):
