@@ -30,6 +30,9 @@ def test_protocol_is_runtime_checkable():
         solvers = frozenset({"euler"})
         functions = frozenset()
         file_suffix = ".txt"
+        capabilities = frozenset({"execute"})
+        solver_specs = ()
+        option_specs = ()
 
         def generate(self, system, options): ...
         def load(self, code, workdir, file_name=None): ...

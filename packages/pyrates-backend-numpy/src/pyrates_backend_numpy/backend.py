@@ -26,8 +26,10 @@ from pyrates_core.backend import (
     CodegenOptions,
     GeneratedCode,
     LoadedModel,
+    OptionSpec,
     SimulationRequest,
     SimulationResult,
+    SolverSpec,
 )
 from pyrates_core.system import SystemIR
 
@@ -94,6 +96,25 @@ class NumpyBackend:
     solvers: frozenset[str] = SOLVERS
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
+    capabilities: frozenset[str] = frozenset(
+        {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute"})
+    solver_specs: tuple[SolverSpec, ...] = (
+        SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
+        SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
+        SolverSpec("rk4", adaptive=False, order=4, doc="classical Runge-Kutta"),
+        SolverSpec("scipy", adaptive=True, options=(
+            OptionSpec("method", (str,), "RK45", "scipy.integrate.solve_ivp method",
+                       ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")),
+            OptionSpec("rtol", (float,), 1e-6, "relative tolerance"),
+            OptionSpec("atol", (float,), 1e-9, "absolute tolerance"),
+            OptionSpec("max_step", (float,), None, "largest step"),
+            OptionSpec("first_step", (float,), None, "first step"),
+        ), doc="scipy.integrate.solve_ivp with dense-output delay history"),
+    )
+    option_specs: tuple[OptionSpec, ...] = (
+        OptionSpec("numba", (bool,), None,
+                   "JIT-compile the vector field and the time loop (default: automatic)"),
+    )
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the module source for ``system`` (no file-system access)."""

@@ -25,13 +25,91 @@ import numpy as np
 from pyrates_core.system import SystemIR
 
 __all__ = [
+    "CAPABILITIES",
+    "CODEGEN_TARGETS",
+    "HISTORY_MODES",
     "Backend",
     "CodegenOptions",
+    "OptionSpec",
+    "SolverSpec",
     "GeneratedCode",
     "LoadedModel",
     "SimulationRequest",
     "SimulationResult",
 ]
+
+
+CAPABILITIES: frozenset[str] = frozenset({
+    "delays",        # discrete edge delays and past()
+    "distributed_delays",  # gamma-kernel edges (lowered to ODE chains by the core; usually free)
+    "adaptive",      # at least one adaptive step-size solver
+    "complex",       # complex-valued systems
+    "float32",       # float_precision='float32'
+    "batch",         # SimulationRequest.batch_params: B parameter sets in one compiled model
+    "grad",          # results are differentiable w.r.t. parameters (autograd frameworks)
+    "gpu",           # can run on a GPU (option 'device')
+    "jit",           # compiles the time loop to machine code
+    "jacobian",      # CodegenOptions.target='jacobian'
+    "continuation",  # CodegenOptions.target='continuation' (e.g. AUTO-07p files)
+    "execute",       # can run simulations on this machine (False: generate-only, e.g. no Julia)
+})
+"""Capability names a backend may declare in :attr:`Backend.capabilities`."""
+
+CODEGEN_TARGETS: frozenset[str] = frozenset(
+    {"simulate", "vector_field", "jacobian", "continuation"})
+"""What :meth:`Backend.generate` is asked to produce (:attr:`CodegenOptions.target`)."""
+
+HISTORY_MODES: frozenset[str] = frozenset({"zero", "initial"})
+"""Pre-history of delayed reads (``t - tau < 0``): ``'zero'`` (PyRates 1.x default) reads 0,
+``'initial'`` reads the initial value of the delayed variable."""
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One keyword option a backend (or one of its solvers) accepts from ``run(**kwargs)``."""
+
+    name: str
+    types: tuple[type, ...]
+    """Accepted Python types (checked with ``isinstance``; ``bool`` is not accepted for a
+    numeric option unless listed)."""
+    default: Any = None
+    doc: str = ""
+    choices: tuple[Any, ...] | None = None
+    """Allowed values, if the option is an enumeration."""
+
+    def check(self, value: Any, where: str) -> Any:
+        """Return ``value`` if it is valid for this option, else raise ``TypeError``/``ValueError``."""
+        if value is None and self.default is None:
+            return value
+        numeric = any(t in (int, float) for t in self.types)
+        if isinstance(value, bool) and bool not in self.types and numeric:
+            raise TypeError(f"option '{self.name}' of {where} expects "
+                            f"{' or '.join(t.__name__ for t in self.types)}, got {value!r}")
+        if not isinstance(value, self.types):
+            if float in self.types and isinstance(value, int):
+                value = float(value)
+            else:
+                raise TypeError(f"option '{self.name}' of {where} expects "
+                                f"{' or '.join(t.__name__ for t in self.types)}, got "
+                                f"{type(value).__name__} {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"option '{self.name}' of {where} must be one of "
+                             f"{', '.join(map(repr, self.choices))}; got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    """A solver a backend offers."""
+
+    name: str
+    adaptive: bool
+    """True for adaptive step-size solvers (they get ``rtol``/``atol``...)."""
+    order: int | None = None
+    """Global order of accuracy of fixed-step solvers (None if it varies, e.g. with ``method``)."""
+    options: tuple[OptionSpec, ...] = ()
+    """Solver options accepted from ``run(**kwargs)`` (e.g. ``method``, ``rtol``)."""
+    doc: str = ""
 
 
 @dataclass
@@ -49,7 +127,10 @@ class CodegenOptions:
     n_steps: int | None = None
     """Expected number of integration steps, if known (a hint, e.g. to decide on JIT)."""
     extra: dict[str, Any] = field(default_factory=dict)
-    """Backend-specific options (e.g. ``{'numba': True}``)."""
+    """Backend-specific options (e.g. ``{'numba': True}``), already checked against
+    :attr:`Backend.option_specs`."""
+    target: str = "simulate"
+    """One of :data:`CODEGEN_TARGETS`."""
 
 
 @dataclass
@@ -66,6 +147,9 @@ class GeneratedCode:
     system: SystemIR
     options: CodegenOptions
     metadata: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    """Further generated files beside the main one, file name -> text (e.g. AUTO-07p's
+    ``c.<name>`` constants file, Octave driver functions, a Julia driver script)."""
 
 
 @dataclass
@@ -104,6 +188,12 @@ class SimulationRequest:
     """Parameter values overriding those of the system (same shapes)."""
     progress: bool = False
     """Show a progress bar (tqdm) where the backend can."""
+    history: str = "zero"
+    """Pre-history of delayed reads, one of :data:`HISTORY_MODES` (default: PyRates 1.x)."""
+    batch_params: dict[str, np.ndarray] = field(default_factory=dict)
+    """Batch axis: parameter name -> array of shape ``(B, *shape)``: B parameter sets that run
+    in one compiled model (backends with the ``batch`` capability); outputs then get a leading
+    batch axis ``(B, n_samples, n_indices)``."""
 
     @property
     def n_steps(self) -> int:
@@ -113,7 +203,12 @@ class SimulationRequest:
 
 @dataclass
 class SimulationResult:
-    """Recorded trajectories."""
+    """Recorded trajectories.
+
+    Row convention (PyRates 1.x): with sampling step ``s`` and ``n = round(T / s)``, the rows
+    are ``t_k = k * s`` for ``k = 0 .. n - 1``; row 0 holds the initial state (and the
+    assignments and inputs evaluated at ``t = 0``); :attr:`final_state` is the state at ``T``.
+    """
 
     time: np.ndarray
     """Sample times, 1-D."""
@@ -136,6 +231,13 @@ class Backend(Protocol):
     functions: frozenset[str]
     """Names of the IR functions it can print (see :data:`pyrates_core.functions.IR_FUNCTIONS`)."""
     file_suffix: str
+    capabilities: frozenset[str]
+    """Subset of :data:`CAPABILITIES`; the frontend and the conformance kit rely on it."""
+    solver_specs: tuple[SolverSpec, ...]
+    """One entry per name in :attr:`solvers`."""
+    option_specs: tuple[OptionSpec, ...]
+    """Backend options accepted from ``run(**kwargs)`` (e.g. ``numba``, ``device``); unknown
+    keywords are rejected by the frontend with a did-you-mean."""
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the source code of the vector field (and helpers) for ``system``."""
