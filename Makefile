@@ -40,7 +40,7 @@ EDITABLES := $(foreach d,$(PKG_DIRS),-e '$(d)[$(call extras_of,$(d))]')
 # pip prints a warning for every project missing from this machine's extra file:// index.
 PIP_FILTER := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 
-.PHONY: help demo install test test-packages test-cross lint typecheck apt-deps hatch clean
+.PHONY: help demo install test test-packages test-cross lint typecheck apt-deps hatch clean distclean
 
 help:
 	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -53,7 +53,6 @@ $(VPY):
 
 # Re-runs only when a pyproject.toml (or a package folder, see SRC_DIRS) is newer than the stamp.
 $(STAMP): $(PYPROJECTS) pyproject.toml $(SRC_DIRS) | $(VPY)
-	$(PIP) install -q --upgrade 'pip>=25.1' $(PIP_FILTER)
 	$(PIP) install -q --group dev $(PIP_FILTER)
 	$(PIP) install -q --no-build-isolation $(EDITABLES) $(PIP_FILTER)
 	touch $@
@@ -90,5 +89,13 @@ hatch: $(STAMP)
 	$(PIP) install -q hatch $(PIP_FILTER)
 	$(VENV)/bin/hatch env show
 
+# Removes every folder that make, the tests and the tools create in the repository (caches,
+# test venvs, wheels, demo output); `make distclean` also removes the development venv.
 clean:
-	rm -rf .venv-test .whl demo_output .pytest_cache .ruff_cache .mypy_cache
+	rm -rf .venv-test .whl demo_output .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	find . -path ./.venv -prune -o -path ./.git -prune -o \
+		\( -name __pycache__ -o -name '*.egg-info' -o -name .pytest_cache \) -type d -print0 \
+		| xargs -0 rm -rf
+
+distclean: clean
+	rm -rf .venv
