@@ -40,7 +40,7 @@ EDITABLES := $(foreach d,$(PKG_DIRS),-e '$(d)[$(call extras_of,$(d))]')
 # pip prints a warning for every project missing from this machine's extra file:// index.
 PIP_FILTER := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 
-.PHONY: help demo install test test-packages test-cross lint typecheck apt-deps hatch clean distclean
+.PHONY: help demo install test test-packages test-cross lint docs typecheck apt-deps hatch clean distclean
 
 help:
 	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -70,10 +70,13 @@ demo: $(STAMP)
 # --- tests --------------------------------------------------------------------------------------
 
 test: apt-deps $(STAMP)
-	VENV=$(VENV) scripts/test_packages.sh packages cross lint
+	VENV=$(VENV) scripts/test_packages.sh packages cross lint docs
 
 test-packages: $(STAMP)
 	VENV=$(VENV) scripts/test_packages.sh packages
+
+docs: $(STAMP)
+	VENV=$(VENV) scripts/test_packages.sh docs
 
 test-cross: $(STAMP)
 	VENV=$(VENV) scripts/test_packages.sh cross
@@ -92,7 +95,8 @@ hatch: $(STAMP)
 # Removes every folder that make, the tests and the tools create in the repository (caches,
 # test venvs, wheels, demo output); `make distclean` also removes the development venv.
 clean:
-	rm -rf .venv-test .whl demo_output .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf .venv-test .whl demo_output .pytest_cache .ruff_cache .mypy_cache .hypothesis \
+		.docs-site docs/generated
 	find . -path ./.venv -prune -o -path ./.git -prune -o \
 		\( -name __pycache__ -o -name '*.egg-info' -o -name .pytest_cache \) -type d -print0 \
 		| xargs -0 rm -rf

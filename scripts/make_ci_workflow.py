@@ -3,8 +3,9 @@
 
 The workflow has one job per package and Python version, each running the same per-package step
 that `make test` runs (`PKGS=packages/<dir> scripts/test_packages.sh packages`: the package in an
-isolated venv with only its declared dependencies), plus one job for the cross-package tests and
-one for the linters. The package list comes from `scripts/pkgtool.py order`, so a new package
+isolated venv with only its declared dependencies), plus one job each for the cross-package
+tests, the linters and the documentation. The package list comes from `scripts/pkgtool.py order`,
+so a new package
 appears in CI by re-running this script; `--check` fails when the committed file is stale (a test
 in tests/ runs it).
 
@@ -73,7 +74,8 @@ def render() -> str:
                      .replace("python{python}", "python${{ matrix.python }}"))
         parts.append(f"      - name: tests of {Path(d).name} in an isolated venv\n")
         parts.append(f"        run: PKGS={d} scripts/test_packages.sh packages\n")
-    for name, step in (("cross", "cross-package tests"), ("lint", "ruff and import-linter")):
+    for name, step in (("cross", "cross-package tests"), ("lint", "ruff and import-linter"),
+                       ("docs", "documentation and gallery")):
         parts.append(f"  {name}:\n    name: {step}\n")
         parts.append(SETUP.format(python=PYTHONS[0]))
         parts.append(f"      - name: {step}\n        run: scripts/test_packages.sh {name}\n")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the test suites of the PyRates monorepo and print one summary line per step.
 #
-#   scripts/test_packages.sh [STEP ...]      STEP: packages | cross | lint   (default: all three)
+#   scripts/test_packages.sh [STEP ...]      STEP: packages | cross | lint | docs (default: all)
 #
 # packages  For every package (or those in $PKGS): an isolated venv .venv-test/<dir> holding
 #           only that package with its [test] extra and the sibling packages it declares (the
@@ -11,6 +11,7 @@
 #           rebuilds them all.
 # cross     The repository's tests/ folder, in the full development venv (.venv).
 # lint      ruff check and lint-imports, in .venv.
+# docs      mkdocs build --strict of docs/ with the gallery (docs/examples/plot_*.py) executed.
 #
 # Expects .venv to exist with the dev tools and hatchling (`make install` does that). pytest's
 # exit code 5 (no tests collected) counts as a pass. Exits non-zero if any step failed.
@@ -42,7 +43,7 @@ if [[ -z ${VENV_PYTHON:-} ]]; then
 fi
 
 steps=("$@")
-[[ ${#steps[@]} -eq 0 ]] && steps=(packages cross lint)
+[[ ${#steps[@]} -eq 0 ]] && steps=(packages cross lint docs)
 
 SUMMARY=()
 FAILED=0
@@ -233,14 +234,31 @@ step_lint() {
     fi
 }
 
+# The documentation site (mkdocs, strict: a broken link or reference fails), with the gallery
+# scripts executed by mkdocs-gallery; a gallery example that raises fails the build.
+step_docs() {
+    banner "documentation (mkdocs build --strict, gallery executed)"
+    local t0
+    t0=$(now)
+    rm -rf "$ROOT/docs/generated" "$ROOT/.docs-site"
+    if NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg PYRATES_DOCS_BUILD=1 "$ROOT/$VENV/bin/mkdocs" build --strict -q; then
+        local n
+        n=$(find "$ROOT/docs/generated/gallery" -name '*.png' | wc -l)
+        record PASS "docs + gallery" "$n gallery figures; $(elapsed "$t0")"
+    else
+        record FAIL "docs + gallery" "$(elapsed "$t0")"
+    fi
+}
+
 T_ALL=$(now)
 for step in "${steps[@]}"; do
     case $step in
         packages) step_packages ;;
         cross) step_cross ;;
         lint) step_lint ;;
+        docs) step_docs ;;
         *)
-            echo "test_packages: unknown step '$step' (packages, cross, lint)" >&2
+            echo "test_packages: unknown step '$step' (packages, cross, lint, docs)" >&2
             exit 2
             ;;
     esac

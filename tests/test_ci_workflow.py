@@ -33,8 +33,8 @@ def test_one_job_per_package_running_the_make_test_step():
         commands = [s.get("run", "") for s in job["steps"]]
         assert f"PKGS={d} scripts/test_packages.sh packages" in commands
         assert len(job["strategy"]["matrix"]["python"]) >= 2
-    assert {"cross", "lint"} <= set(jobs)
-    assert len(jobs) == len(packages) + 2
+    assert {"cross", "lint", "docs"} <= set(jobs)
+    assert len(jobs) == len(packages) + 3
     # the per-package step is the one `make test` runs
     makefile = (ROOT / "Makefile").read_text()
     assert "scripts/test_packages.sh packages cross lint" in makefile
