@@ -76,6 +76,10 @@ def template_from_dict(name: str, spec: Any, file: Path | None, path: str) -> An
     if base in classes:
         kind = base
         parent = None
+    elif isinstance(base, str) and "." not in base and "/" not in base and \
+            _suggest(base, classes) and (file is None or base not in load_yaml_file(file)):
+        raise TemplateError(f"{where}: unknown base '{base}'.{_suggest(base, classes)} A base is "
+                            f"one of {', '.join(classes)} or the path of another template.")
     else:
         parent = template_from_path(str(base), file)
         kind = parent.kind

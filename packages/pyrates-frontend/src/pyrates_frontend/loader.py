@@ -28,6 +28,32 @@ _SUFFIXES = (".yaml", ".yml")
 _file_cache: dict[Path, dict[str, Any]] = {}
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping.
+
+    Plain YAML lets the last of two equal keys win silently; in a template file that merges
+    two templates, or two nodes of a circuit, into one without a word.
+    """
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode,
+                                deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"key '{key}' is given twice in one mapping (first on line {seen[key] + 1}); "
+                "rename one of them or merge their entries", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                              _mapping_without_duplicates)
+
+
 def clear_file_cache() -> None:
     """Forget every YAML file read so far."""
     _file_cache.clear()
@@ -39,7 +65,7 @@ def load_yaml_file(path: Path) -> dict[str, Any]:
     if path not in _file_cache:
         try:
             with open(path, encoding="utf-8") as fh:
-                data = yaml.safe_load(fh) or {}
+                data = yaml.load(fh, Loader=_StrictLoader) or {}  # a SafeLoader subclass
         except yaml.YAMLError as err:
             raise TemplateError(f"YAML syntax error in {path}: {err}") from err
         if not isinstance(data, dict):
@@ -76,6 +102,13 @@ def resolve_path(path: str, relative_to: Path | None = None) -> tuple[Path, str]
         raise TemplateError(f"invalid template path {path!r}")
     path = path.strip()
     tried: list[str] = []
+    direct = Path(path)
+    if direct.suffix in _SUFFIXES and direct.is_file():
+        names = ", ".join(sorted(load_yaml_file(direct))) or "none"
+        raise TemplateError(
+            f"template path '{path}' names a file but no template: add the template name, "
+            f"e.g. '{path}/{next(iter(sorted(load_yaml_file(direct))), 'Name')}' "
+            f"(templates in that file: {names})")
     if "/" in path or "\\" in path:
         file_part, _, name = path.replace("\\", "/").rpartition("/")
         for root in ([relative_to.parent] if relative_to else []) + [Path.cwd()]:

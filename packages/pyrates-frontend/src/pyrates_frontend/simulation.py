@@ -13,11 +13,18 @@ import pandas as pd
 
 from pyrates_core.backend import CodegenOptions, SimulationRequest
 from pyrates_core.compile import compile_network
-from pyrates_core.errors import SolverError, VariableNotFoundError
+from pyrates_core.errors import SolverError, TemplateError, VariableNotFoundError
 from pyrates_core.model import NetworkDef
 from pyrates_core.registry import get_backend
 from pyrates_core.system import SystemIR
 from pyrates_frontend.paths import match_labels, pattern_for
+from pyrates_frontend.validation import (
+    check_finite_system,
+    check_float_precision,
+    check_inputs,
+    check_outputs,
+    check_run_times,
+)
 
 if TYPE_CHECKING:
     from pyrates_frontend.circuit import CircuitTemplate
@@ -137,16 +144,21 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
                 vectorize: bool = True, float_precision: str = "float64", clear: bool = True,
                 **kwargs: Any) -> pd.DataFrame:
     """Simulate ``circuit``; see :meth:`CircuitTemplate.run`."""
-    if step_size <= 0 or simulation_time <= 0:
-        raise ValueError("simulation_time and step_size must be positive")
-    inputs = dict(inputs or {})
+    check_run_times(simulation_time, step_size, sampling_step_size)
+    check_outputs(outputs)
+    check_float_precision(float_precision)
+    inputs = check_inputs(inputs)
     solver_opts, extra, progress = _backend_options(dict(kwargs))
     t0 = time.perf_counter()
     network = circuit.network()
+    if not network.nodes:
+        raise TemplateError(f"circuit '{circuit.path}' has no nodes; add nodes (e.g. "
+                            "CircuitTemplate(name, nodes={'p': node_template})) before running it")
     matched = _input_labels(network, inputs, f"circuit '{circuit.path}'")
     system = compile_network(network, vectorize=vectorize,
                              inputs={lab for labs in matched.values() for lab in labs},
                              float_precision=float_precision)
+    check_finite_system(system)
     be = get_backend(backend)
     _check_solver(be, solver)
     n_steps = int(round(simulation_time / step_size))
