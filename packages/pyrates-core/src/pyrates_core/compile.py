@@ -222,7 +222,11 @@ class _Builder:
             self.edge_sources.add(src.symbol.name)
             delay = float(e.delay or 0.0)
             if delay < 0:
-                raise TemplateError(f"edge {e.source} -> {e.target}: negative delay {delay}")
+                raise TemplateError(f"edge {e.source} -> {e.target}: negative delay {delay}; "
+                                    "delays must be positive (or 0 for none)")
+            if e.spread is not None and e.spread <= 0:
+                raise TemplateError(f"edge {e.source} -> {e.target}: spread {e.spread} must be "
+                                    "positive (the standard deviation of the delay distribution)")
             key = (src.symbol.name, tgt.symbol.name)
             by_name[src.symbol.name], by_name[tgt.symbol.name] = src, tgt
             if e.spread:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from tokenize import TokenError
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -54,11 +55,17 @@ class ParsedEquation:
     text: str
 
 
-def split_equation(text: str) -> tuple[str, str, bool]:
+def split_equation(text: str, where: str = "") -> tuple[str, str, bool]:
     """Split ``text`` into (defined variable, right-hand side string, is differential)."""
+    loc = f" in {where}" if where else ""
+    if not isinstance(text, str):
+        raise EquationError(f"equation {text!r}{loc} is not text: write equations as strings, "
+                            "e.g. 'd/dt * x = -x'")
+    if not text.strip():
+        raise EquationError(f"empty equation{loc}: remove it or write e.g. 'd/dt * x = -x'")
     if text.count("=") != 1 or "==" in text:
         raise EquationError(
-            f"equation '{text}' must contain exactly one '=' (forms: 'd/dt * x = ...', "
+            f"equation '{text}'{loc} must contain exactly one '=' (forms: 'd/dt * x = ...', "
             "\"x' = ...\", 'y = ...')"
         )
     left, right = (part.strip() for part in text.split("="))
@@ -95,7 +102,12 @@ def parse_expression(
     try:
         expr = parse_expr(text, local_dict=local, global_dict=global_dict,
                           transformations=_TRANSFORMS, evaluate=True)
-    except (SyntaxError, TypeError, ValueError, sp.SympifyError) as err:
+    except (SyntaxError, TypeError, ValueError, sp.SympifyError, TokenError) as err:
+        opened, closed = text.count("("), text.count(")")
+        if opened != closed:
+            raise EquationError(
+                f"unbalanced parentheses in '{text}'{loc}: {opened} '(' but {closed} ')'"
+            ) from err
         raise EquationError(f"cannot parse '{text}'{loc}: {err}") from err
     if not isinstance(expr, sp.Expr):
         raise EquationError(f"'{text}'{loc} is not an expression")
@@ -128,7 +140,7 @@ def parse_equation(text: str, symbols: dict[str, sp.Symbol], where: str = "") ->
     ``symbols`` maps every declared variable name to its sympy symbol; ``where`` names the
     template/operator for error messages.
     """
-    lhs, rhs_text, differential = split_equation(text)
+    lhs, rhs_text, differential = split_equation(text, where)
     if lhs not in symbols:
         loc = f" in {where}" if where else ""
         raise EquationError(
