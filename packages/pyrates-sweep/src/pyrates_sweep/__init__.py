@@ -1,14 +1,16 @@
-"""PyRates parameter sweeps: many parameterizations of a circuit in one vectorized run."""
+"""PyRates parameter sweeps: many parameter sets of one circuit through one compiled model."""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from pyrates_sweep.grid import build_grid_circuit, grid_search, linearize_grid
+from pyrates_sweep.params import linearize_grid
+from pyrates_sweep.prepare import SweepError
+from pyrates_sweep.search import grid_search
 
 try:
     __version__ = version("pyrates-sweep")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.1.0"
 
-__all__ = ["__version__", "build_grid_circuit", "grid_search", "linearize_grid"]
+__all__ = ["SweepError", "__version__", "grid_search", "linearize_grid"]
