@@ -101,8 +101,12 @@ def test_yaml_round_trip_gives_same_trajectory(model_file, tmp_path):
     c = CircuitTemplate.from_yaml(f"{model_file}/pair")
     c.update_var(node_vars={"a/li_op/r": 1.0, "b/li_op/tau": 0.5})
     path = c.to_yaml(tmp_path / "saved.yaml", "saved")
-    with pytest.raises(FileExistsError):
-        c.to_yaml(tmp_path / "saved.yaml", "saved")
+    assert c.to_yaml(tmp_path / "saved.yaml", "saved") == path  # PyRates' own file: replaced
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("a: 1\n")
+    with pytest.raises(FileExistsError, match="not written by PyRates"):
+        c.to_yaml(mine, "saved")
+    assert mine.read_text() == "a: 1\n"
     loaded = CircuitTemplate.from_yaml(f"{path}/saved")
     kw = {"outputs": {"a": "a/li_op/r", "b": "b/li_op/r"}, "solver": "heun"}
     r1, r2 = c.run(2.0, 1e-2, **kw), loaded.run(2.0, 1e-2, **kw)

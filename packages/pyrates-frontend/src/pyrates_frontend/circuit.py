@@ -275,6 +275,7 @@ class CircuitTemplate(Template):
             if parts[0] not in self.circuits:
                 raise VariableNotFoundError(f"circuit '{self.path}' has no sub-circuit "
                                             f"'{parts[0]}'.{_close(parts[0], self.circuits)}")
+            self.circuits[parts[0]] = copy.deepcopy(self.circuits[parts[0]])  # may be shared
             self.circuits[parts[0]].add_node_template(parts[1:], template)
         else:
             self.nodes[parts[0]] = resolve_template(template, NodeTemplate,
