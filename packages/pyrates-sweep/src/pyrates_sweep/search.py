@@ -210,7 +210,12 @@ def grid_search(circuit_template: CircuitTemplate | str,
     frame.attrs["sweep"] = {
         "n_sets": n_sets, "n_compiled": len(jobs), "n_chunks": len(tasks),
         "batched": any(r.batched for r in results), "free": free, "structural": structural,
-        "backend": be.name, "distributed": client is not None}
+        "backend": be.name, "distributed": client is not None,
+        "settings": {"step_size": step_size, "simulation_time": simulation_time,
+                     "outputs": dict(out_map), "sampling_step_size": sampling_step_size,
+                     "solver": solver, "backend": backend, "vectorize": vectorize,
+                     "cutoff": cutoff, "float_precision": float_precision, "history": history,
+                     **solver_opts, **extra}}
     out_table = table.copy()
     out_table.index = pd.Index(labels)
     return frame, out_table
