@@ -124,8 +124,13 @@ def _changed(a: SystemIR, b: SystemIR) -> set[tuple[str, int]]:
 
 
 def probe_columns(model: CircuitTemplate, targets: Sequence[Target],
-                  scale: Mapping[str, float], **compile_kw: Any) -> tuple[list[str], list[str]]:
-    """Split the grid columns into free and structural ones (see the module docstring)."""
+                  scale: Mapping[str, float], **compile_kw: Any
+                  ) -> tuple[list[str], list[str], SystemIR]:
+    """Split the grid columns into free and structural ones (see the module docstring).
+
+    Also returns the system compiled with the first markers in every target (it serves the
+    sweep directly when no column is structural).
+    """
     columns = list(dict.fromkeys(t.column for t in targets))
     a_marks = markers(targets, scale)
     base = compile_with(model, a_marks, **compile_kw)
@@ -143,7 +148,7 @@ def probe_columns(model: CircuitTemplate, targets: Sequence[Target],
               and _changed(base, other) == expected
               and all(_holds(other, where[t], b_marks[t]) for t in mine))
         (free if ok else structural).append(col)
-    return free, structural
+    return free, structural, base
 
 
 def _holds(system: SystemIR, places: list[tuple[str, np.ndarray]], value: float) -> bool:

@@ -137,7 +137,7 @@ def grid_search(circuit_template: CircuitTemplate | str,
     rows = [{str(c): _scalar(v) for c, v in zip(table.columns, r, strict=True)}
             for r in table.itertuples(index=False, name=None)]
     scale = {str(c): _scale(table[c]) for c in table.columns}
-    free, structural = probe_columns(model, targets, scale, **compile_kw)
+    free, structural, probed = probe_columns(model, targets, scale, **compile_kw)
     groups = _groups(rows, structural)
     a_marks = markers(targets, scale)
 
@@ -150,7 +150,7 @@ def grid_search(circuit_template: CircuitTemplate | str,
         first = rows[members[0]]
         values: dict[Target, Any] = {t: (first[t.column] if t.column in structural
                                          else a_marks[t]) for t in targets}
-        system = compile_with(model, values, **compile_kw)
+        system = probed if not structural else compile_with(model, values, **compile_kw)
         found = locate(system, {t: a_marks[t] for t in targets if t.column in free})
         placement = Placement(system, {c: [] for c in free})
         for t, places in found.items():
