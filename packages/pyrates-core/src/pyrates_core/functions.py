@@ -25,6 +25,7 @@ __all__ = [
     "Index",
     "Interp",
     "Past",
+    "REDUCTIONS",
     "Round",
     "maxi",
     "mini",
@@ -131,6 +132,9 @@ EQUATION_FUNCTIONS: dict[str, Callable[..., sp.Expr] | type[sp.Function]] = {
     "angle": sp.arg,
 }
 """Every function name allowed in equations; any other name is an error."""
+
+REDUCTIONS: tuple[type[sp.Function], ...] = (ArraySum, ArrayMean)
+"""Functions that reduce a vector to one value (per node: the identity on a node's scalar)."""
 
 IR_FUNCTIONS: tuple[type[sp.Function], ...] = (
     maxi,

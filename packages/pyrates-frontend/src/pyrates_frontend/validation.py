@@ -15,18 +15,13 @@ import numpy as np
 from pyrates_core.system import SystemIR
 
 __all__ = [
-    "FLOAT_PRECISIONS",
     "check_finite_system",
-    "check_float_precision",
     "check_inputs",
     "check_number",
     "check_outputs",
     "check_run_times",
     "check_value",
 ]
-
-FLOAT_PRECISIONS = ("float32", "float64", "complex64", "complex128")
-
 
 def check_number(name: str, value: Any, positive: bool = True) -> float:
     """``value`` as a float; a clear error if it is not a (positive, finite) real number."""
@@ -104,14 +99,6 @@ def check_inputs(inputs: Any) -> dict[str, np.ndarray]:
                              f"t = row * step_size); inputs must be finite")
         out[path] = arr
     return out
-
-
-def check_float_precision(value: Any) -> str:
-    """One of :data:`FLOAT_PRECISIONS`."""
-    if value not in FLOAT_PRECISIONS:
-        raise ValueError(f"float_precision must be one of {', '.join(FLOAT_PRECISIONS)}; "
-                         f"got {value!r}")
-    return str(value)
 
 
 def check_value(path: str, value: Any) -> Any:
