@@ -136,7 +136,7 @@ CASES: list[tuple[str, A, type[BaseException], list[str]]] = [
         + "/net").run(0.1, 1e-3), (TemplateError, EquationError), ["li_op", "equation"]),
     ("edge-wrong-length", lambda ws: CircuitTemplate.from_yaml(ws.write(
         "elen.yaml", GOOD.replace("[a/li_op/r, b/li_op/m_in, null, {weight: 2.0}]",
-                                  "[a/li_op/r, b/li_op/m_in]")) + "/net"),
+                                  "[a/li_op/r]")) + "/net"),
      TemplateError, ["edge", "a/li_op/r"]),
     # --- edges ----------------------------------------------------------------------------
     ("edge-unknown-source-node", lambda ws: run(edge_net(ws, "{weight: 1.0}", source="c/li_op/r")),

@@ -259,8 +259,10 @@ def _sampling(request: SimulationRequest) -> tuple[int, int, int]:
 
 
 def _divergence(system: SystemIR, y: np.ndarray, t: float) -> DivergenceError:
-    bad = [s.name for s in system.states
-           if not np.all(np.isfinite(y[s.start:s.start + s.size]))]
+    bad = [lab for s in system.states
+           for lab, v in zip(s.labels, y[s.start:s.start + s.size]) if not np.isfinite(v)]
+    if len(bad) > 5:
+        bad = bad[:5] + [f"and {len(bad) - 5} more"]
     return DivergenceError(f"the simulation diverged: state variable(s) {', '.join(bad)} became "
                            f"non-finite by t = {t:g}; try a smaller step size or check the "
                            "parameters")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 from pyrates_frontend.building import resolve_template
 from pyrates_frontend.paths import match_labels, pattern_for
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, Template, _close
+from pyrates_frontend.validation import check_value
 
 __all__ = ["CircuitTemplate"]
 
@@ -36,6 +38,11 @@ def _edge_tuple(edge: Any, where: str) -> tuple[str, str, EdgeTemplate | None, d
     for p in (src, tgt):
         if not isinstance(p, str) or p.count("/") < 2:
             raise TemplateError(f"{where}: edge endpoint {p!r} must be a path 'node/op/var'")
+    for key in ("weight", "delay", "spread"):
+        val = attrs.get(key)
+        if val is not None and (isinstance(val, bool) or not isinstance(val, numbers.Real)):
+            raise TemplateError(f"{where}: edge {src} -> {tgt} has {key} {val!r}; the {key} of "
+                                "an edge must be a number")
     return src, tgt, tpl, attrs
 
 
@@ -66,7 +73,8 @@ class CircuitTemplate(Template):
         generation), ``compile_time`` (writing/importing/JIT set-up), ``run_time``."""
         for label, node in (nodes or {}).items():
             self._check_label(label)
-            self.nodes[label] = resolve_template(node, NodeTemplate, f"circuit '{self.path}'")
+            self.nodes[label] = resolve_template(node, NodeTemplate,
+                                                 f"circuit '{self.path}', node '{label}'")
         for label, circ in (circuits or {}).items():
             self._check_label(label)
             self.circuits[label] = resolve_template(circ, CircuitTemplate, f"circuit '{self.path}'")
@@ -355,6 +363,7 @@ class CircuitTemplate(Template):
         """
         values = self.variable_paths()
         for path, val in (node_vars or {}).items():
+            check_value(path, val)
             found = match_labels(path, values, context=f"circuit '{self.path}'")
             many = len(found) > 1
             arr = np.asarray(val) if not isinstance(val, str) else None
