@@ -7,7 +7,9 @@
 
 With ``--orig-venv DIR`` (a venv with ``pyrates==1.2.3``, see ``compare_pyrates.py``) the
 original's ``grid_search`` runs the same sweep on ``--orig-sets`` sets in a subprocess, beside
-ours on as many sets. Then a sweep over one edge delay of a 10-node delayed ring, reporting
+ours on as many sets; there every set gets its own noise column (1.2.3 fails with one shared
+``(n_steps, 1)`` input from about 20 sets on: "invalid index to scalar variable").
+Then a sweep over one edge delay of a 10-node delayed ring, reporting
 how many models were compiled.
 
 Usage: ``python benchmarks/bench_sweep.py [--sets 1000] [--sequential 1000]``;
@@ -86,7 +88,7 @@ _ORIG = """
 import sys, time, numpy as np
 from pyrates import grid_search
 n = int(sys.argv[1])
-noise = np.random.default_rng(0).uniform(120.0, 320.0, size=(10000, 1))
+noise = np.random.default_rng(0).uniform(120.0, 320.0, size=(10000, n))  # one per set
 start = time.perf_counter()
 grid_search("model_templates.neural_mass_models.jansenrit.JRC2",
             param_grid={"C": np.linspace(68.0, 1350.0, n)},
@@ -155,7 +157,8 @@ def main() -> None:
     if args.orig_venv:
         m = args.orig_sets
         t_orig = original(args.orig_venv, m)
-        t_ours, _ = sweep(m, noise, None)
+        per_set = np.random.default_rng(0).uniform(120.0, 320.0, size=(int(round(T / DT)), m))
+        t_ours, _ = sweep(m, per_set, None)
         print(f"\n{m} sets: PyRates 1.2.3 grid_search {t_orig:.2f} s, ours {t_ours:.2f} s "
               f"({t_orig / t_ours:.1f}x)")
     d = delay_sweep(args.delays)
