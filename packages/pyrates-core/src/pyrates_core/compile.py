@@ -33,7 +33,17 @@ from pyrates_core.delays import gamma_chain
 from pyrates_core.edge_nodes import expand_edge_operators
 from pyrates_core.equations import parse_equation
 from pyrates_core.errors import EquationError, TemplateError, VariableNotFoundError
-from pyrates_core.functions import REDUCTIONS, Concatenate, EdgeSum, Index, Interp, Past
+from pyrates_core.functions import (
+    REDUCTIONS,
+    Concatenate,
+    Dot,
+    EdgeSum,
+    Index,
+    Interp,
+    Past,
+    Roll,
+    Slice,
+)
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 from pyrates_core.naming import sanitize, unique_names
 from pyrates_core.system import (
@@ -109,7 +119,7 @@ def _is_zero_index(idx: sp.Basic) -> bool:
 def _elementwise(expr: sp.Basic) -> bool:
     """Whether ``expr`` over scalar node variables can be evaluated for many nodes at once."""
     for sub in sp.preorder_traversal(expr):
-        if isinstance(sub, Concatenate) and sub.free_symbols:
+        if isinstance(sub, (Concatenate, Dot, Roll, Slice)) and sub.free_symbols:
             return False
         if isinstance(sub, Interp) and (sub.args[1].free_symbols or sub.args[2].free_symbols):
             return False
