@@ -5,8 +5,14 @@
    backend may reuse compiled code);
 3. one compiled model integrated N times with ``param_values`` (the floor for the loop path).
 
-Then a sweep over one edge delay of a 10-node delayed ring, reporting how many models were
-compiled. Usage: ``python benchmarks/bench_sweep.py [--sets 1000] [--sequential 1000]``;
+With ``--orig-venv DIR`` (a venv with ``pyrates==1.2.3``, see ``compare_pyrates.py``) the
+original's ``grid_search`` runs the same sweep on ``--orig-sets`` sets in a subprocess, beside
+ours on as many sets; there every set gets its own noise column (1.2.3 fails with one shared
+``(n_steps, 1)`` input from about 20 sets on: "invalid index to scalar variable").
+Then a sweep over one edge delay of a 10-node delayed ring, reporting
+how many models were compiled.
+
+Usage: ``python benchmarks/bench_sweep.py [--sets 1000] [--sequential 1000]``;
 ``--sequential k`` times k runs and scales to N (marked "scaled" in the table).
 """
 
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -77,6 +84,33 @@ def one_compiled(n: int, noise: np.ndarray, numba: bool) -> tuple[float, float]:
     return compiled, time.perf_counter() - start
 
 
+_ORIG = """
+import sys, time, numpy as np
+from pyrates import grid_search
+n = int(sys.argv[1])
+noise = np.random.default_rng(0).uniform(120.0, 320.0, size=(10000, n))  # one per set
+start = time.perf_counter()
+grid_search("model_templates.neural_mass_models.jansenrit.JRC2",
+            param_grid={"C": np.linspace(68.0, 1350.0, n)},
+            param_map={"C": {"vars": ["jrc_op/c"], "nodes": ["jrc"]}},
+            simulation_time=1.0, step_size=1e-4, sampling_step_size=1e-3,
+            inputs={"jrc/jrc_op/u": noise},
+            outputs={"V_pce": "jrc/jrc_op/V_e", "V_pci": "jrc/jrc_op/V_i"},
+            backend="default", solver="euler", float_precision="float64", verbose=False)
+print(time.perf_counter() - start)
+"""
+
+
+def original(venv: str, n: int) -> float:
+    """Seconds of PyRates 1.2.3's grid_search on n sets (in its venv, in a temporary folder)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "orig_sweep.py"
+        script.write_text(_ORIG)
+        out = subprocess.run([str(Path(venv) / "bin" / "python"), str(script), str(n)],
+                             cwd=tmp, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def delay_sweep(n: int) -> dict:
     """Sweep one delay of a 10-node delayed ring; report compiled models."""
     op = OperatorTemplate("li_op", equations="r' = -r/tau + r_in",
@@ -100,22 +134,33 @@ def main() -> None:
     ap.add_argument("--sets", type=int, default=1000)
     ap.add_argument("--sequential", type=int, default=1000, help="runs actually timed")
     ap.add_argument("--delays", type=int, default=20)
+    ap.add_argument("--orig-venv", default=None, help="venv with pyrates==1.2.3")
+    ap.add_argument("--orig-sets", type=int, default=200)
     args = ap.parse_args()
     n = args.sets
     noise = np.random.default_rng(0).uniform(120.0, 320.0, size=(int(round(T / DT)), 1))
     t_sweep, info = sweep(n, noise, None)
     t_seq = sequential(min(args.sequential, n), n, noise, None)
+    t_seq_jit = sequential(min(args.sequential, n), n, noise, True)
     t_compile, t_runs = one_compiled(n, noise, numba=True)
     scaled = " (scaled)" if args.sequential < n else ""
     print(f"\n{n} Jansen-Rit sets, {T:g} s at dt {DT:g} (sampling {DTS:g}), numpy backend")
     print(f"{'method':44s} {'seconds':>10s} {'per set ms':>11s}")
     rows = [("grid_search (one compiled model)", t_sweep),
             (f"{n} sequential run() calls{scaled}", t_seq),
+            (f"{n} sequential run(numba=True){scaled}", t_seq_jit),
             (f"one compiled run x {n} (+{t_compile:.1f} s compile)", t_runs + t_compile)]
     for label, t in rows:
         print(f"{label:44s} {t:10.2f} {1e3 * t / n:11.2f}")
     print(f"sequential / grid_search: {t_seq / t_sweep:.1f}x; grid_search / one-compiled: "
           f"{t_sweep / (t_runs + t_compile):.2f}x; sweep info: {info}")
+    if args.orig_venv:
+        m = args.orig_sets
+        t_orig = original(args.orig_venv, m)
+        per_set = np.random.default_rng(0).uniform(120.0, 320.0, size=(int(round(T / DT)), m))
+        t_ours, _ = sweep(m, per_set, None)
+        print(f"\n{m} sets: PyRates 1.2.3 grid_search {t_orig:.2f} s, ours {t_ours:.2f} s "
+              f"({t_orig / t_ours:.1f}x)")
     d = delay_sweep(args.delays)
     print(f"\ndelay sweep, 10-node delayed ring, {args.delays} delays of edge n0->n1, 10 s at "
           f"dt 1e-3: {d['time']:.2f} s, compiled models: {d['n_compiled']} "

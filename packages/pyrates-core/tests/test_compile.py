@@ -180,3 +180,26 @@ def test_nodes_with_vector_constants_or_concatenate_are_not_merged():
     for node in (vec, cat):
         sys_ = compile_network(NetworkDef({"n0": node, "n1": node}))
         assert [s.size for s in sys_.states] == [1, 1]
+
+
+def test_ir_roles_internal_states_and_parameter_roles():
+    """Internal states are flagged, not recognised by name; parameters know their role."""
+    from pyrates_core.system import ParameterSpec
+
+    node = NodeDef({"op": op("op", ["x_chain' = -x_chain + m_in + past(x_chain, tau)"],
+                             {"x_chain": "output(0.5)", "m_in": "input(0.0)", "tau": 2.0})})
+    net = NetworkDef({"a": node, "b": node}, [
+        EdgeDef("a/op/x_chain", "b/op/m_in", 2.0, 1.0, 0.5),
+        EdgeDef("b/op/x_chain", "a/op/m_in", 3.0, 1.5)])
+    sys_ = compile_network(net)
+    user = [s for s in sys_.states if not s.internal]
+    chains = [s for s in sys_.states if s.internal]
+    assert [s.labels for s in user] == [["a/op/x_chain", "b/op/x_chain"]]
+    assert len(chains) == 1 and chains[0].size == 4  # gamma order round((1/0.5)^2)
+    roles = {p.name: p.role for p in sys_.params.values()}
+    weights = {b.weights for b in sys_.edges}
+    assert {roles[w] for w in weights} == {"weight"}
+    assert roles["tau"] == "delay"
+    assert "index" in roles.values()
+    with pytest.raises(ValueError, match="role"):
+        ParameterSpec("p", np.zeros(1), role="gain")

@@ -85,7 +85,8 @@ def test_operator_equations_parse(path):
     assert len(defined) == len(set(defined)), "a variable is defined twice"
     kinds = {v: (str(d).split("(")[0] if isinstance(d, str) else "constant")
              for v, d in variables.items()}
-    assert sum(k == "output" for k in kinds.values()) == 1, "exactly one output per operator"
+    # at most one output per operator (PyRates 1.x allows none, e.g. test_backend.op3)
+    assert sum(k == "output" for k in kinds.values()) <= 1, "more than one output"
     for var in defined:
         assert kinds[var] in ("output", "variable"), f"{var} is defined but declared {kinds[var]}"
 
@@ -109,11 +110,16 @@ def test_references_resolve(path):
                 f"{name}: '{ref}' not found"
 
 
+# doc pages not named after their YAML file (docs/templates.md is the generated table)
+DOC_PAGES = {"CNS_2019_Tutorial/templates.yaml": "cns_2019_tutorial.md"}
+
+
 def test_every_model_file_has_a_doc_page():
     for path in FILES:
         if path.name == "base_templates.yaml":
             continue
-        page = PKG / "docs" / f"{path.stem}.md"
+        rel = path.relative_to(TEMPLATE_ROOT).as_posix()
+        page = PKG / "docs" / DOC_PAGES.get(rel, f"{path.stem}.md")
         assert page.is_file(), f"missing {page}"
         text = page.read_text(encoding="utf-8")
         assert dotted_prefix(path) in text, f"{page.name} does not show the template path"

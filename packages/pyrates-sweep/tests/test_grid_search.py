@@ -289,3 +289,27 @@ def test_file_name_is_left_only_with_clear_false(pair, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["li_sweep.py"]
     assert "def vector_field" in (tmp_path / "li_sweep.py").read_text()
     (tmp_path / "li_sweep.py").unlink()
+
+
+def test_vector_valued_states_with_a_reduction():
+    """x' = -x + a + sum(x) for x in R^3: S = sum(x) obeys S' = 2 S + 3 a (S(0) = 3)."""
+    op = OperatorTemplate("vop", equations="x' = -x + a + sum(x)",
+                          variables={"x": {"default": [0.0, 1.0, 2.0], "vtype": "output"},
+                                     "a": 0.0})
+    node = NodeTemplate("v", operators=[op])
+    net = CircuitTemplate("vec", nodes={"n1": node, "n2": node})
+    T, dt = 0.5, 1e-3
+    res, table = grid_search(net, {"a": [0.0, 1.0, -2.0]},
+                             {"a": {"vars": ["vop/a"], "nodes": ["n1"]}}, dt, T,
+                             {"x": "all/vop/x"}, solver="rk4", **RUN)
+    assert list(res["x"]["vec_0"].columns) == [(n, f"vop/x[{i}]") for n in ("n1", "n2")
+                                                for i in range(3)]
+    for label, a in table["a"].items():
+        t = res.index.to_numpy()
+        s1 = res["x"][label]["n1"].sum(axis=1).to_numpy()
+        s2 = res["x"][label]["n2"].sum(axis=1).to_numpy()
+        np.testing.assert_allclose(s1, (3.0 + 1.5 * a) * np.exp(2 * t) - 1.5 * a, rtol=1e-9)
+        np.testing.assert_allclose(s2, 3.0 * np.exp(2 * t), rtol=1e-9)
+        ref = single_run(net, T, dt, {"x": "n1/vop/x"}, {"n1/vop/a": a}, solver="rk4")
+        for i in range(3):
+            assert_same(res["x"][label]["n1"][f"vop/x[{i}]"], ref.iloc[:, i])

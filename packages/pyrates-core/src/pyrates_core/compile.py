@@ -33,7 +33,17 @@ from pyrates_core.delays import gamma_chain
 from pyrates_core.edge_nodes import expand_edge_operators
 from pyrates_core.equations import parse_equation
 from pyrates_core.errors import EquationError, TemplateError, VariableNotFoundError
-from pyrates_core.functions import REDUCTIONS, Concatenate, EdgeSum, Index, Interp, Past
+from pyrates_core.functions import (
+    REDUCTIONS,
+    Concatenate,
+    Dot,
+    EdgeSum,
+    Index,
+    Interp,
+    Past,
+    Roll,
+    Slice,
+)
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 from pyrates_core.naming import sanitize, unique_names
 from pyrates_core.system import (
@@ -109,7 +119,7 @@ def _is_zero_index(idx: sp.Basic) -> bool:
 def _elementwise(expr: sp.Basic) -> bool:
     """Whether ``expr`` over scalar node variables can be evaluated for many nodes at once."""
     for sub in sp.preorder_traversal(expr):
-        if isinstance(sub, Concatenate) and sub.free_symbols:
+        if isinstance(sub, (Concatenate, Dot, Roll, Slice)) and sub.free_symbols:
             return False
         if isinstance(sub, Interp) and (sub.args[1].free_symbols or sub.args[2].free_symbols):
             return False
@@ -348,7 +358,7 @@ class _Builder:
                     tidx: np.ndarray, w: np.ndarray, d: np.ndarray) -> None:
         k = len(self.bundles)
         wname = self.fresh(f"w_{tgt.symbol.name}_{source}")
-        self.params[wname] = ParameterSpec(wname, np.asarray(w, dtype=float))
+        self.params[wname] = ParameterSpec(wname, np.asarray(w, dtype=float), role="weight")
         self.bundles.append(EdgeBundle(
             name=f"edges_{k}", source=source, n_source=n_source, n_target=len(tgt.labels),
             source_idx=np.asarray(sidx, dtype=np.int64), target_idx=np.asarray(tidx, np.int64),
@@ -374,19 +384,20 @@ class _Builder:
         base = f"{tgt.symbol.name}_{src.symbol.name}"
         chain = self.fresh(f"{base}_chain")
         sidx_name = self.fresh(f"{base}_src")
-        self.params[sidx_name] = ParameterSpec(sidx_name, np.asarray([r[0] for r in rows],
-                                                                     dtype=np.int64))
+        self.params[sidx_name] = ParameterSpec(
+            sidx_name, np.asarray([r[0] for r in rows], dtype=np.int64), role="index")
         rate_name = self.fresh(f"{base}_rate")
         self.params[rate_name] = ParameterSpec(rate_name, np.asarray(slot_rate, dtype=float))
         feed: sp.Expr = Index(src.symbol, sp.Symbol(sidx_name))
         x = sp.Symbol(chain)
         if prev:
             prev_name = self.fresh(f"{base}_prev")
-            self.params[prev_name] = ParameterSpec(prev_name, np.asarray(prev, dtype=np.int64))
+            self.params[prev_name] = ParameterSpec(prev_name, np.asarray(prev, dtype=np.int64),
+                                                   role="index")
             feed = Concatenate(feed, Index(x, sp.Symbol(prev_name)))
         init = np.zeros(pos)
         self.chain_states.append(StateSpec(chain, 0, init,
-                                           [f"{chain}[{i}]" for i in range(pos)]))
+                                           [f"{chain}[{i}]" for i in range(pos)], internal=True))
         self.chain_derivs.append(sp.Symbol(rate_name) * (feed - x))
         self._add_bundle(chain, pos, tgt, np.asarray(last), np.asarray([r[1] for r in rows]),
                          np.asarray([r[2] for r in rows]), np.zeros(n_e))
@@ -425,6 +436,7 @@ class _Builder:
         self._check_past()
         order = self._order_assignments()
         self._prune_params()
+        self._mark_delays()
         start = 0
         for s in self.states:
             s.start = start
@@ -439,6 +451,23 @@ class _Builder:
         for expr in [*self.derivs, *(a.expr for a in self.assigns.values())]:
             used |= {s.name for s in expr.free_symbols}
         self.params = {k: v for k, v in self.params.items() if k in used}
+
+    def _mark_delays(self) -> None:
+        """Constants used only as delays of ``past()`` get the role 'delay'."""
+        exprs = [*self.derivs, *(a.expr for a in self.assigns.values())]
+        in_delays: set[str] = set()
+        elsewhere: set[str] = set()
+        for expr in exprs:
+            pasts = expr.atoms(Past)
+            for p in pasts:
+                in_delays |= {s.name for s in p.args[1].free_symbols}
+            rest = expr.subs({p: 0 for p in pasts}) if pasts else expr
+            elsewhere |= {s.name for s in rest.free_symbols}
+            for p in pasts:
+                elsewhere |= {s.name for s in p.args[0].free_symbols}
+        for name in in_delays - elsewhere:
+            if name in self.params and self.params[name].role == "value":
+                self.params[name].role = "delay"
 
     def _check_past(self) -> None:
         state_names = {s.name for s in self.states}

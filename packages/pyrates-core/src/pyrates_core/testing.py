@@ -31,14 +31,20 @@ import sympy as sp
 from pyrates_core.backend import Backend, CodegenOptions, SimulationRequest, SimulationResult
 from pyrates_core.functions import (
     IR_FUNCTIONS,
+    ArrayMax,
     ArrayMean,
+    ArrayMin,
     ArraySum,
     Concatenate,
+    Dot,
     EdgeSum,
     Index,
     Interp,
     Past,
+    Randn,
+    Roll,
     Round,
+    Slice,
     maxi,
     mini,
 )
@@ -302,7 +308,8 @@ def delayed_feedback_interpolated() -> ReferenceCase:
 
 def custom_functions() -> ReferenceCase:
     """Every custom IR function in an assignment of constant states (``x' = 0``)."""
-    x, s, c, xp, fp, idx = sp.symbols("x s c xp fp idx")
+    x, s, c, xp, fp, idx, mat = sp.symbols("x s c xp fp idx mat")
+    matv = np.arange(12.0).reshape(3, 4) / 10
     xv = np.array([-1.26, 0.5, 2.71, 1.49])
     sv = np.array([0.7])
     xpv, fpv = np.array([-2.0, 0.0, 3.0]), np.array([1.0, 3.0, -3.0])
@@ -322,13 +329,20 @@ def custom_functions() -> ReferenceCase:
          + np.sqrt(np.abs(xv))),
         ("f_nested", maxi(ArraySum(x * x), c) * x + ArrayMean(Index(x, idx)),
          max((xv * xv).sum(), 0.4) * xv + xv[idxv].mean()),
+        ("f_max_min", ArrayMax(x) - 2 * ArrayMin(x) + s, np.array([xv.max() - 2 * xv.min()
+                                                                + sv[0]])),
+        ("f_dot", Dot(mat, x) + 1, matv @ xv + 1),
+        ("f_roll", Roll(x, 1) * 2, np.roll(xv, 1) * 2),
+        ("f_slice", Slice(x, 1, 3) + s, xv[1:3] + sv[0]),
+        ("f_index_int", Index(x, 2) + s, np.array([xv[2] + sv[0]])),
+        ("f_randn_bounded", maxi(Randn(), 10) - 10 + s, sv.copy()),
     ]
     assignments = [
         Assignment(name, expr, int(val.size), [f"n/{name}[{i}]" for i in range(val.size)])
         for name, expr, val in specs
     ]
     params = {"c": _param("c", 0.4), "xp": _param("xp", xpv), "fp": _param("fp", fpv),
-              "idx": _param("idx", idxv)}
+              "idx": _param("idx", idxv), "mat": _param("mat", matv)}
     system = SystemIR([_state("x", 0, xv), _state("s", 4, sv)], [0 * x, 0 * s], params, {},
                       assignments)
     expected = {name: val for name, _, val in specs}

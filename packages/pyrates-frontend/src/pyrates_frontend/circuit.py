@@ -430,9 +430,10 @@ class CircuitTemplate(Template):
         reads before ``t = 0`` give 0, as in 1.x; ``'initial'``: the initial value),
         ``file_name``/``func_name`` (name of the generated module/function; with
         ``clear=False`` the module is kept at ``file_name``) and ``progress``. Unknown
-        keywords are errors. ``verbose`` prints progress; ``in_place`` is accepted for 1.x
-        scripts (a run never changes the template apart from its state). The final state
-        becomes the initial state of the next run.
+        keywords are errors. ``verbose`` prints progress. With ``in_place=True`` (default) the
+        final state is stored in the circuit and becomes the initial state of the next run;
+        with ``in_place=False`` the circuit is left as it was (PyRates 1.x: "allows to call
+        run multiple times on the same CircuitTemplate").
         """
         from pyrates_frontend.simulation import run_circuit
 

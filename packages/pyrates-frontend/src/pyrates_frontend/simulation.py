@@ -81,7 +81,7 @@ def _output_requests(system: SystemIR, outputs: dict[str, str] | list[str] | Non
                                             list[tuple[str, str, str, int]]]:
     """Backend output requests and, per DataFrame column, (key, label, request, position)."""
     if outputs is None:
-        outputs = {lab: lab for s in system.states for lab in s.labels if "_chain" not in s.name}
+        outputs = {lab: lab for s in system.states for lab in s.labels if not s.internal}
     if isinstance(outputs, (list, tuple)):
         outputs = {p: p for p in outputs}
     readable: dict[str, tuple[str, int]] = {}
@@ -230,7 +230,8 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
             result = be.integrate(model, request)
     t3 = time.perf_counter()
     _say(verbose, f"\t...finished after {t3 - t2:.3g} s.")
-    _remember_state(circuit, system, result.final_state)
+    if in_place or in_place is None:
+        _remember_state(circuit, system, result.final_state)
     circuit.run_stats = {"build_time": t1 - t0, "compile_time": t2 - t1,
                          "run_time": t3 - t2, "backend": be.name, "solver": solver,
                          "n_state": system.n_state, **result.stats}
@@ -259,7 +260,7 @@ def _load_into(be: Any, code: Any, file_name: str) -> Any:
 def _remember_state(circuit: CircuitTemplate, system: SystemIR, y: np.ndarray) -> None:
     """Store the final state so the next run (with any backend) continues from it."""
     for s in system.states:
-        if "_chain" in s.name:
+        if s.internal:
             continue
         vals = np.asarray(y[s.start:s.start + s.size])
         per: dict[str, list] = {}

@@ -206,7 +206,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
             if file_path is not None:
                 _remove_generated(file_path, be.file_suffix)
 
-    frame = _assemble(results, tasks, columns, list(out_map), labels, cutoff)
+    frame = _assemble(results, tasks, columns, list(out_map), labels, cutoff,
+                      sampling_step_size or step_size)
     frame.attrs["sweep"] = {
         "n_sets": n_sets, "n_compiled": len(jobs), "n_chunks": len(tasks),
         "batched": any(r.batched for r in results), "free": free, "structural": structural,
@@ -295,7 +296,7 @@ def _remove_generated(path: Path, suffix: str) -> None:
 
 
 def _assemble(results: list[ChunkResult], tasks: list[_Task], columns: dict[str, list[tuple]],
-              keys: list[str], labels: list[str], cutoff: float) -> pd.DataFrame:
+              keys: list[str], labels: list[str], cutoff: float, step: float) -> pd.DataFrame:
     """One DataFrame: time x (output, parameterization, node levels..., variable)."""
     time = results[0].time
     n_sets = len(labels)
@@ -326,7 +327,7 @@ def _assemble(results: list[ChunkResult], tasks: list[_Task], columns: dict[str,
     index = pd.MultiIndex.from_tuples(
         tuples, names=["output", "parameterization", *node_names, "variable"])
     data = np.stack(blocks, axis=1) if blocks else np.zeros((time.size, 0))
-    keep = time >= cutoff - 1e-9 * max(abs(cutoff), 1.0) if cutoff else slice(None)
+    keep = time >= float(cutoff) - 1e-9 * step if cutoff else slice(None)  # as run(cutoff)
     return pd.DataFrame(data[keep], index=pd.Index(time[keep], name="time"), columns=index)
 
 
