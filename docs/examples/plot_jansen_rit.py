@@ -15,7 +15,7 @@ from pyrates import CircuitTemplate
 
 jrc = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
 res = jrc.run(simulation_time=2.0, step_size=1e-4, sampling_step_size=1e-3, solver="heun",
-              outputs={"V_pce": "pc/rpo_e_in/V", "V_pci": "pc/rpo_i/V"})
+              outputs={"V_pce": "pc/rpo_e_in/v", "V_pci": "pc/rpo_i/v"})
 v = res["V_pce"] + res["V_pci"]
 
 # %%
