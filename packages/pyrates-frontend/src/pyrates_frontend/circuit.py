@@ -201,7 +201,8 @@ class CircuitTemplate(Template):
 
     def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
                  outer: dict[str, Any]) -> None:
-        values = {**{f"{prefix}{k}": v for k, v in self._values.items()}, **outer}
+        mine = {**self._values, **getattr(self, "_state", {})}
+        values = {**{f"{prefix}{k}": v for k, v in mine.items()}, **outer}
         for label, node in self.nodes.items():
             path = f"{prefix}{label}"
             mine = {k[len(path) + 1:]: v for k, v in values.items() if k.startswith(path + "/")}
@@ -362,6 +363,7 @@ class CircuitTemplate(Template):
                     np.ndim(values[k]) == 0 for k in found):
                 for k, v in zip(found, arr.tolist(), strict=True):
                     self._values[k] = v
+                    self._state.pop(k, None)
                 continue
             for k in found:
                 if arr is not None and np.shape(values[k]) != arr.shape and arr.size != 1:
@@ -372,6 +374,7 @@ class CircuitTemplate(Template):
                         "one value, one per matched variable, or an array of the variable's "
                         "shape")
                 self._values[k] = val
+                self._state.pop(k, None)
         for spec in edge_vars or []:
             src, tgt, *rest = spec
             if not rest or not isinstance(rest[-1], dict):
@@ -462,8 +465,11 @@ class CircuitTemplate(Template):
         return write_circuit(self, Path(path), template_name or self.name, overwrite=overwrite)
 
     def clear(self) -> None:
-        """Drop compiled models and generated files kept for this circuit."""
+        """Drop compiled models and generated files kept for this circuit, and the state
+        remembered from its runs (the next run starts from the template's values again).
+        """
         self._run_cache.clear()
+        self._state = {}
 
     def __deepcopy__(self, memo: dict) -> CircuitTemplate:
         new = copy.copy(self)

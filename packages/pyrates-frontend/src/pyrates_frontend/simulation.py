@@ -259,7 +259,6 @@ def _remember_state(circuit: CircuitTemplate, system: SystemIR, y: np.ndarray) -
             per.setdefault(base, []).append(v)
         for base, vs in per.items():
             value = vs[0] if len(vs) == 1 and "[" not in s.labels[0] else np.asarray(vs)
-            circuit._values[base] = value
             circuit._state[base] = value
 
 
