@@ -107,3 +107,9 @@ def test_clear_forgets_the_remembered_state_but_not_update_var(model_file):
     c.run(1.0, 0.1, verbose=False)
     c.update_var(node_vars={"p/decay_op/x": 3.0})  # an explicit value beats the memory
     assert c.get_var("p/decay_op/x") == 3.0
+
+
+def test_jacobian_placeholder(model_file):
+    c = CircuitTemplate.from_yaml(f"{model_file}/decay")
+    with pytest.raises(NotImplementedError, match="issue 16"):
+        c.get_jacobian_func("jac", step_size=0.1)

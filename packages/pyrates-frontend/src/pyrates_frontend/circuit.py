@@ -457,6 +457,12 @@ class CircuitTemplate(Template):
                         vectorize=vectorize, verbose=verbose, clear=clear, in_place=in_place,
                         **kwargs)
 
+    def get_jacobian_func(self, func_name: str, step_size: float | None = None,
+                          **kwargs: Any) -> tuple[Any, tuple, tuple[str, ...], dict[str, Any]]:
+        """The Jacobian of the vector field (PyRates 1.x API; not available yet)."""
+        raise NotImplementedError("get_jacobian_func is coming with issue 16 (Jacobians and "
+                                  "populations)")
+
     def to_yaml(self, path: str | Path, template_name: str | None = None,
                 overwrite: bool = False) -> Path:
         """Save the circuit (with all its templates and current values) as a YAML file."""
