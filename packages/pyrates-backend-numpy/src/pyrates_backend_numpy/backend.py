@@ -97,7 +97,8 @@ class NumpyBackend:
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
-        {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute"})
+        {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute",
+         "batch"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
