@@ -313,3 +313,22 @@ def test_vector_valued_states_with_a_reduction():
         ref = single_run(net, T, dt, {"x": "n1/vop/x"}, {"n1/vop/a": a}, solver="rk4")
         for i in range(3):
             assert_same(res["x"][label]["n1"][f"vop/x[{i}]"], ref.iloc[:, i])
+
+
+@pytest.mark.parametrize("kw, dtype, tol", [
+    ({"solver": "scipy", "method": "RK45", "rtol": 1e-9, "atol": 1e-11}, "float64", 1e-7),
+    ({"float_precision": "float32", "solver": "rk4"}, "float32", 1e-5),
+    ({"float_precision": "complex128", "solver": "rk4"}, "complex128", 1e-7),
+])
+def test_adaptive_solver_and_precisions(pair, kw, dtype, tol):
+    pmap = {"w": {"vars": ["weight"], "edges": [("a", "b")]}}
+    res, table = grid_search(pair, {"w": [1.0, 3.0]}, pmap, 1e-2, 1.0, {"b": "b/li_op/r"},
+                             **RUN, **kw)
+    assert res.dtypes.iloc[0] == np.dtype(dtype)
+    for label, w in table["w"].items():
+        b = column(res, "b", label)
+        t = b.index.to_numpy()
+        np.testing.assert_allclose(b.to_numpy(), w * t * np.exp(-t), atol=tol)
+        ref = single_run(pair, 1.0, 1e-2, {"b": "b/li_op/r"},
+                         edge_vars=[("a/li_op/r", "b/li_op/r_in", {"weight": w})], **kw)
+        assert_same(b, ref["b"], atol=0.0)

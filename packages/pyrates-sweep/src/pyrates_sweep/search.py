@@ -129,8 +129,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
         progress = bool(verbose) or sys.stderr.isatty()
     inputs = dict(inputs or {})
     matched = input_labels(model, inputs)
-    compile_kw = {"vectorize": vectorize, "float_precision": float_precision,
-                  "inputs": {lab for labs in matched.values() for lab in labs}}
+    compile_kw: dict[str, Any] = {"vectorize": vectorize, "float_precision": float_precision,
+                                  "inputs": {lab for labs in matched.values() for lab in labs}}
 
     n_sets = table.shape[0]
     n_steps = int(round(simulation_time / step_size))
