@@ -49,7 +49,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
                 vectorize: bool = True, solver: str = "euler", backend: str = "numpy",
                 cutoff: float = 0.0, clear: bool = True, file_name: str | None = None,
                 client: Any = None, chunk_size: int | None = None,
-                memory_budget: int | float | str = "1GiB", progress: bool | None = None,
+                memory_budget: int | float | str = "1GiB", batch: bool | None = None,
+                progress: bool | None = None,
                 float_precision: str = "float64", history: str = "zero",
                 verbose: bool = False, in_place: bool = True,
                 **kwargs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -88,6 +89,9 @@ def grid_search(circuit_template: CircuitTemplate | str,
     chunk_size, memory_budget
         At most ``chunk_size`` sets per chunk; by default as many as fit the working-memory
         budget (bytes or a string like ``'2GiB'``).
+    batch
+        Send each chunk as one batch (``batch_params``); default: when the backend has the
+        ``batch`` capability. ``False`` runs set by set through the same loaded model.
     progress
         Progress bar across sets (tqdm); default: when standard error is a terminal.
     float_precision, history, verbose, in_place
@@ -168,12 +172,14 @@ def grid_search(circuit_template: CircuitTemplate | str,
             simulation_time=simulation_time, step_size=step_size, solver=solver,
             sampling_step_size=sampling_step_size, inputs=shared, outputs=requests,
             solver_options=solver_opts, history=history)
-        batch = "batch" in be.capabilities and not per_set_paths
-        calls = 1 if batch else len(members)
+        if batch and "batch" not in be.capabilities:
+            raise ValueError(f"batch=True: backend '{be.name}' has no 'batch' capability; "
+                             "leave batch=None to run set by set")
+        batched = batch is not False and "batch" in be.capabilities and not per_set_paths
         codegen = CodegenOptions(func_name="vector_field", solver=solver,
                                  adaptive=_adaptive(be, solver), step_size=step_size,
-                                 n_steps=n_steps * calls, extra=dict(extra))
-        jobs.append(GroupJob(placement, backend, codegen, request,
+                                 n_steps=n_steps * len(members), extra=dict(extra))
+        jobs.append(GroupJob(placement, backend, codegen, request, use_batch=batched,
                              file_path=file_path if g == 0 else None,
                              stats={"columns_g": columns_g}))
     assert out_map is not None
