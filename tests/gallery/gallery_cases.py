@@ -293,6 +293,25 @@ def simulations() -> dict:
     out.update(_frame(qif.run(**kw, inputs={"p/qif_op/I_ext": inp}, solver="heun"), "heun_"))
     out.update(_frame(qif.run(**kw, inputs={"p/qif_op/I_ext": _ai(inp, T, dt)}, solver="scipy",
                               method="RK23", **TIGHT), "rk23_"))
+    from scipy.integrate import solve_ivp
+
+    from pyrates import clear_frontend_caches
+
+    clear_frontend_caches()
+    func, args, _, idx = qif.get_run_func(func_name="f", file_name="qif_eval", step_size=dt,
+                                          inputs={"p/qif_op/I_ext": _ai(inp, T, dt)},
+                                          backend="default", solver="scipy", clear=False,
+                                          in_place=True)
+    with open("qif_eval.py") as f:
+        assert "def f(" in f.read()
+    t0, y0, *func_args = args
+    t_eval = np.arange(0.0, T - dt / 2, 0.1)
+    results = solve_ivp(func, (t0, T), y0, args=tuple(func_args), t_eval=t_eval, **TIGHT)
+    r_idx = idx["p/qif_op/r"]
+    r_idx = r_idx[0] if isinstance(r_idx, (tuple, list)) else r_idx
+    out["run_func_r"] = (np.r_[len(t_eval), t_eval], results.y[int(r_idx)])
+    qif.clear()
+    clear_frontend_caches()
     return out
 
 

@@ -61,6 +61,9 @@ class CircuitTemplate(Template):
         """Per-variable values that differ from the templates (update_var, remembered state)."""
         self._run_cache: dict[str, Any] = {}
         self._state: dict[str, Any] = {}
+        """Final state of the last run (``state``; the start of ``get_run_func``'s ``y``)."""
+        self._carry: dict[str, Any] = {}
+        """The part of it the next run starts from (runs with ``in_place=True``)."""
         self.run_stats: dict[str, Any] = {}
         """Timings of the last :meth:`run`: ``build_time`` (parsing, vectorization, code
         generation), ``compile_time`` (writing/importing/JIT set-up), ``run_time``."""
@@ -201,7 +204,7 @@ class CircuitTemplate(Template):
 
     def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
                  outer: dict[str, Any]) -> None:
-        mine = {**self._values, **getattr(self, "_state", {})}
+        mine = {**self._values, **getattr(self, "_carry", {})}
         values = {**{f"{prefix}{k}": v for k, v in mine.items()}, **outer}
         for label, node in self.nodes.items():
             path = f"{prefix}{label}"
@@ -363,7 +366,7 @@ class CircuitTemplate(Template):
                     np.ndim(values[k]) == 0 for k in found):
                 for k, v in zip(found, arr.tolist(), strict=True):
                     self._values[k] = v
-                    self._state.pop(k, None)
+                    self._forget_state(k)
                 continue
             for k in found:
                 if arr is not None and np.shape(values[k]) != arr.shape and arr.size != 1:
@@ -374,7 +377,7 @@ class CircuitTemplate(Template):
                         "one value, one per matched variable, or an array of the variable's "
                         "shape")
                 self._values[k] = val
-                self._state.pop(k, None)
+                self._forget_state(k)
         for spec in edge_vars or []:
             src, tgt, *rest = spec
             if not rest or not isinstance(rest[-1], dict):
@@ -475,7 +478,11 @@ class CircuitTemplate(Template):
         remembered from its runs (the next run starts from the template's values again).
         """
         self._run_cache.clear()
-        self._state = {}
+        self._state, self._carry = {}, {}
+
+    def _forget_state(self, key: str) -> None:
+        getattr(self, "_state", {}).pop(key, None)
+        getattr(self, "_carry", {}).pop(key, None)
 
     def __deepcopy__(self, memo: dict) -> CircuitTemplate:
         new = copy.copy(self)
@@ -486,6 +493,7 @@ class CircuitTemplate(Template):
         new._values = copy.deepcopy(self._values, memo)
         new._run_cache = {}
         new._state = dict(getattr(self, "_state", {}))
+        new._carry = dict(getattr(self, "_carry", {}))
         return new
 
 
