@@ -165,7 +165,8 @@ def main() -> None:
               f"({t_orig / t_ours:.1f}x)")
     d = delay_sweep(args.delays)
     print(f"\ndelay sweep, 10-node delayed ring, {args.delays} delays of edge n0->n1, 10 s at "
-          f"dt 1e-3: {d['time']:.2f} s, compiled models: {d['n_compiled']} "
+          f"dt 1e-3: {d['time']:.2f} s, compiled systems: {d['n_compiled']}, distinct "
+          f"generated codes: {d['n_distinct_code']} "
           f"(structural columns: {d['structural']}, batched: {d['batched']})")
 
 

@@ -218,8 +218,11 @@ def test_swept_delays_equal_single_runs(delayed_ring):
                              permute_grid=True, solver="rk4", **RUN)
     info = res.attrs["sweep"]
     assert "tau" in info["free"]
-    # one compiled model per distinct delay while delays are not parameters of the IR
-    assert info["n_compiled"] <= 3
+    if "d" in info["structural"]:  # delays are not parameters of the IR: one system per delay
+        assert info["n_compiled"] == 3
+        assert info["n_distinct_code"] == 1  # ... the NumPy backend's code does not change
+    else:
+        assert info["n_compiled"] == 1
     for label, (d, tau) in table.iterrows():
         ref = single_run(delayed_ring, T, dt, {"r": "n1/li_op/r"}, {"n1/li_op/tau": tau},
                          [("n0/li_op/r", "n1/li_op/r_in", {"delay": d})], solver="rk4")

@@ -108,7 +108,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
         (``'<circuit name>_<grid index>'``), the node path and ``variable`` (``'op/var'``), so
         ``results['r'][label]`` holds the columns of one set; ``param_grid`` has one row per
         set, indexed by the same labels. ``results.attrs['sweep']`` reports how the sweep ran
-        (compiled models, batching, chunks).
+        (``n_compiled`` systems, ``n_distinct_code`` distinct generated codes, chunks,
+        batching, the free and structural parameters, the settings).
     """
     del in_place  # accepted for PyRates 1.x scripts: the model is never changed
     model = _load(circuit_template)
@@ -215,7 +216,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
     frame = _assemble(results, tasks, columns, list(out_map), labels, cutoff,
                       sampling_step_size or step_size)
     frame.attrs["sweep"] = {
-        "n_sets": n_sets, "n_compiled": len(jobs), "n_chunks": len(tasks),
+        "n_sets": n_sets, "n_compiled": len(jobs),
+        "n_distinct_code": len({r.code_digest for r in results}), "n_chunks": len(tasks),
         "batched": any(r.batched for r in results), "free": free, "structural": structural,
         "backend": be.name, "distributed": client is not None,
         "settings": {"step_size": step_size, "simulation_time": simulation_time,
