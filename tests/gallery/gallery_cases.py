@@ -405,8 +405,39 @@ def entrainment() -> dict:
     return _frame(res)
 
 
+def entrainment_sweep() -> dict:
+    import os
+
+    from pyrates import CircuitTemplate, NodeTemplate, grid_search
+
+    vpo = NodeTemplate.from_yaml("model_templates.oscillators.vanderpol.vdp_pop")
+    ko = NodeTemplate.from_yaml("model_templates.oscillators.kuramoto.sin_pop")
+    net = CircuitTemplate(name="VPO_forced", nodes={"VPO": vpo, "KO": ko},
+                          edges=[("KO/sin_op/s", "VPO/vdp_op/inp", None, {"weight": 1.0})])
+    net.update_var(node_vars={"KO/phase_op/omega": 0.5, "VPO/vdp_op/mu": 2.0})
+    params = {"omega": np.linspace(0.3, 0.5, num=2), "J": np.linspace(0.0, 2.0, num=2)}
+    param_map = {"omega": {"vars": ["phase_op/omega"], "nodes": ["KO"]},
+                 "J": {"vars": ["weight"], "edges": [("KO/sin_op/s", "VPO/vdp_op/inp")]}}
+    results, res_map = grid_search(
+        circuit_template=net, param_grid=params, param_map=param_map, simulation_time=20.0,
+        step_size=1e-3, solver="scipy", method="DOP853",
+        outputs={"VPO": "VPO/vdp_op/x", "KO": "KO/phase_op/theta"}, inputs=None,
+        vectorize=True, clear=False, file_name="vpo_forced", permute_grid=True, cutoff=5.0,
+        sampling_step_size=1e-2, **TIGHT)
+    with open("vpo_forced.py") as f:
+        assert f.read()
+    os.remove("vpo_forced.py")
+    out = {}
+    for key in res_map.index:
+        om, j = res_map.at[key, "omega"], res_map.at[key, "J"]
+        vpo_x = results["VPO"][key].squeeze()
+        out[f"om{om:.2f}_J{j:.1f}"] = (np.r_[len(vpo_x), np.asarray(vpo_x.index, dtype=float)],
+                                       np.asarray(vpo_x, dtype=float))
+    return out
+
+
 CASES = {f.__name__: f for f in (
     jansenrit, izhikevich, kuramoto, qif, stuartlandau, theta, vanderpol, wilsoncowan,
     delay_coupling, edge_definitions, python_definitions, simulations, runtime, optimization,
-    parameter_sweeps, entrainment)}
+    parameter_sweeps, entrainment, entrainment_sweep)}
 """Case name -> function; the name is the gallery script's file name."""
