@@ -293,6 +293,25 @@ def simulations() -> dict:
     out.update(_frame(qif.run(**kw, inputs={"p/qif_op/I_ext": inp}, solver="heun"), "heun_"))
     out.update(_frame(qif.run(**kw, inputs={"p/qif_op/I_ext": _ai(inp, T, dt)}, solver="scipy",
                               method="RK23", **TIGHT), "rk23_"))
+    from scipy.integrate import solve_ivp
+
+    from pyrates import clear_frontend_caches
+
+    clear_frontend_caches()
+    func, args, _, idx = qif.get_run_func(func_name="f", file_name="qif_eval", step_size=dt,
+                                          inputs={"p/qif_op/I_ext": _ai(inp, T, dt)},
+                                          backend="default", solver="scipy", clear=False,
+                                          in_place=True)
+    with open("qif_eval.py") as f:
+        assert "def f(" in f.read()
+    t0, y0, *func_args = args
+    t_eval = np.arange(0.0, T - dt / 2, 0.1)
+    results = solve_ivp(func, (t0, T), y0, args=tuple(func_args), t_eval=t_eval, **TIGHT)
+    r_idx = idx["p/qif_op/r"]
+    r_idx = r_idx[0] if isinstance(r_idx, (tuple, list)) else r_idx
+    out["run_func_r"] = (np.r_[len(t_eval), t_eval], results.y[int(r_idx)])
+    qif.clear()
+    clear_frontend_caches()
     return out
 
 
@@ -386,8 +405,39 @@ def entrainment() -> dict:
     return _frame(res)
 
 
+def entrainment_sweep() -> dict:
+    import os
+
+    from pyrates import CircuitTemplate, NodeTemplate, grid_search
+
+    vpo = NodeTemplate.from_yaml("model_templates.oscillators.vanderpol.vdp_pop")
+    ko = NodeTemplate.from_yaml("model_templates.oscillators.kuramoto.sin_pop")
+    net = CircuitTemplate(name="VPO_forced", nodes={"VPO": vpo, "KO": ko},
+                          edges=[("KO/sin_op/s", "VPO/vdp_op/inp", None, {"weight": 1.0})])
+    net.update_var(node_vars={"KO/phase_op/omega": 0.5, "VPO/vdp_op/mu": 2.0})
+    params = {"omega": np.linspace(0.3, 0.5, num=2), "J": np.linspace(0.0, 2.0, num=2)}
+    param_map = {"omega": {"vars": ["phase_op/omega"], "nodes": ["KO"]},
+                 "J": {"vars": ["weight"], "edges": [("KO/sin_op/s", "VPO/vdp_op/inp")]}}
+    results, res_map = grid_search(
+        circuit_template=net, param_grid=params, param_map=param_map, simulation_time=20.0,
+        step_size=1e-3, solver="scipy", method="DOP853",
+        outputs={"VPO": "VPO/vdp_op/x", "KO": "KO/phase_op/theta"}, inputs=None,
+        vectorize=True, clear=False, file_name="vpo_forced", permute_grid=True, cutoff=5.0,
+        sampling_step_size=1e-2, **TIGHT)
+    with open("vpo_forced.py") as f:
+        assert f.read()
+    os.remove("vpo_forced.py")
+    out = {}
+    for key in res_map.index:
+        om, j = res_map.at[key, "omega"], res_map.at[key, "J"]
+        vpo_x = results["VPO"][key].squeeze()
+        out[f"om{om:.2f}_J{j:.1f}"] = (np.r_[len(vpo_x), np.asarray(vpo_x.index, dtype=float)],
+                                       np.asarray(vpo_x, dtype=float))
+    return out
+
+
 CASES = {f.__name__: f for f in (
     jansenrit, izhikevich, kuramoto, qif, stuartlandau, theta, vanderpol, wilsoncowan,
     delay_coupling, edge_definitions, python_definitions, simulations, runtime, optimization,
-    parameter_sweeps, entrainment)}
+    parameter_sweeps, entrainment, entrainment_sweep)}
 """Case name -> function; the name is the gallery script's file name."""

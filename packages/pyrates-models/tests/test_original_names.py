@@ -242,3 +242,17 @@ def test_table_is_current():
     expected = module.render(module.MIRROR, TABLE["source"]["ref"])
     current = (PKG / "tests" / "data" / "original_templates.json").read_text("utf-8")
     assert current == expected, "run scripts/extract_original_table.py to refresh the table"
+
+
+def test_additions_are_listed_in_the_readme():
+    # every template that the original lacks is one of the documented additions
+    from pyrates_models import list_templates
+
+    text = (PKG / "README.md").read_text("utf-8")
+    section = text.split("## Additions", 1)[1].split("\n## ", 1)[0]
+    listed = set()
+    for item in section.split("\n- ")[1:]:
+        file, _, names = item.partition(":")
+        listed |= {f"model_templates.{file.strip(' `')}.{n}" for n in re.findall(r"`(\w+)`", names)}
+    ours = {p for p, _ in list_templates()}
+    assert ours - set(ORIGINAL) == listed

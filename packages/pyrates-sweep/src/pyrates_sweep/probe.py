@@ -14,6 +14,7 @@ once.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from pyrates_sweep.params import Target, apply_values
 __all__ = ["Placement", "compile_with", "locate", "probe_columns"]
 
 _GOLDEN = 0.6180339887498949
+_COMPLEX = {"complex64": "float32", "complex128": "float64"}
 
 
 @dataclass
@@ -76,10 +78,18 @@ def markers(targets: Sequence[Target], scale: Mapping[str, float],
 
 def compile_with(model: CircuitTemplate, values: Mapping[Target, Any], *, vectorize: bool,
                  inputs: set[str], float_precision: str) -> SystemIR:
-    """The system of ``model`` with the targets set to ``values`` (the model is not changed)."""
+    """The system of ``model`` with the targets set to ``values`` (the model is not changed).
+
+    ``float_precision`` is one of ``'float32'``, ``'float64'``, ``'complex64'`` and
+    ``'complex128'`` (the complex ones make the system complex-valued, as ``run`` does).
+    """
     c = apply_values(copy.deepcopy(model), values)
-    return compile_network(c.network(), vectorize=vectorize, inputs=inputs,
-                           float_precision=float_precision)
+    real = _COMPLEX.get(float_precision, float_precision)
+    system = compile_network(c.network(), vectorize=vectorize, inputs=inputs,
+                             float_precision=real)
+    if float_precision in _COMPLEX and not system.is_complex:
+        system = dataclasses.replace(system, is_complex=True)
+    return system
 
 
 def locate(system: SystemIR, marks: Mapping[Target, float]) -> dict[Target, list[tuple]]:
