@@ -246,7 +246,8 @@ def plan_recording(system: SystemIR, outputs: dict[str, tuple[str, Any]],
 # -- checks ------------------------------------------------------------------------------------
 def divergence_error(system: SystemIR, y: np.ndarray, t: float) -> DivergenceError:
     """The error for a non-finite state ``y`` found by time ``t``, naming the variables by their
-    frontend paths (at most five)."""
+    frontend paths (at most five).
+    """
     bad = [lab for s in system.states
            for lab, v in zip(s.labels, y[s.start:s.start + s.size]) if not np.isfinite(v)]
     if len(bad) > 5:
