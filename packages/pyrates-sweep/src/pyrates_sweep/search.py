@@ -185,9 +185,19 @@ def grid_search(circuit_template: CircuitTemplate | str,
                              stats={"columns_g": columns_g}))
     assert out_map is not None
 
+    dask_client: Any = None
+    own_client = False
+    if client is not None:
+        from pyrates_sweep.cluster import connect, n_workers
+
+        dask_client, own_client = connect(client)
     tasks: list[_Task] = []
     for job, members in zip(jobs, groups, strict=True):
         size = chunk_size or max(1, budget // max(1, bytes_per_set(job, _n_cols(columns))))
+        if chunk_size is None:  # enough chunks for progress and for every dask worker
+            parts = 4 * n_workers(dask_client) if dask_client is not None else (
+                20 if progress else 1)
+            size = min(size, -(-len(members) // parts))
         for start in range(0, len(members), int(size)):
             idx = members[start:start + int(size)]
             per = None
@@ -199,15 +209,17 @@ def grid_search(circuit_template: CircuitTemplate | str,
 
     bar = _bar(progress, n_sets)
     try:
-        if client is not None:
+        if dask_client is not None:
             from pyrates_sweep.cluster import run_on_dask
 
-            results = run_on_dask(client, tasks, labels, bar)
+            results = run_on_dask(dask_client, tasks, labels, bar)
         else:
             results = [_run_local(task, labels, bar) for task in tasks]
     finally:
         if bar is not None:
             bar.close()
+        if own_client:
+            dask_client.close()
         if clear:
             clear_model_cache()
             if file_path is not None:
