@@ -317,8 +317,8 @@ def run_func(circuit: CircuitTemplate, func_name: str, step_size: float | None =
     func = model.func
     if inputs:
         func = _driven(func, system, code.arg_names, inputs, matched, step_size, bool(adaptive))
-    if decorator is not None:
-        func = decorator(func, **decorator_kwargs)
+    if decorator is not None:  # a function compiled by the backend is decorated afresh
+        func = decorator(getattr(func, "py_func", func), **decorator_kwargs)
     names = ("t", "y", *(_frontend_arg_name(system, a) for a in code.arg_names))
     indices: dict[str, Any] = {}
     for s in system.states:
