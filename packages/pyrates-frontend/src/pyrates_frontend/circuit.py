@@ -109,7 +109,7 @@ class CircuitTemplate(Template):
                     raise TemplateError(
                         f"edge template '{tpl.path}': input variable '{op_name}/{vname}' has the "
                         f"same name as the edge's source variable '{source}'; rename the edge "
-                        "operator's input (e.g. to '{vname}_in')")
+                        f"operator's input (e.g. to '{vname}_in')")
 
     def update_template(self, name: str | None = None, path: str | None = None,
                         description: str | None = None, circuits: dict | None = None,
