@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from pyrates_backend_fortran.auto import AUTO_SUFFIX, generate_auto
+from pyrates_backend_fortran.auto import AUTO_SUFFIX, CONSTANTS_MARK, generate_auto
 from pyrates_backend_fortran.build import compile_module
 from pyrates_backend_fortran.codegen import RHS, generate_simulation
 from pyrates_backend_fortran.printer import SUPPORTED_FUNCTIONS
@@ -88,7 +88,11 @@ class FortranBackend:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code.source)
         for fname, text in code.files.items():
-            (workdir / fname).write_text(text)
+            target = workdir / fname
+            if target.exists() and CONSTANTS_MARK not in target.read_text(errors="ignore")[:200]:
+                raise FileExistsError(f"{target} exists and was not written by PyRates; move it "
+                                      "or write the model elsewhere (file_name='dir/name')")
+            target.write_text(text)
         if code.metadata.get("auto"):
             code.metadata["compile_time"] = 0.0
             return LoadedModel(code=code, path=path, func=_no_call, args=(),
