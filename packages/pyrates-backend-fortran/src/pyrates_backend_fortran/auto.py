@@ -30,7 +30,8 @@ from pyrates_core.errors import SolverError
 from pyrates_core.functions import EdgeSum
 from pyrates_core.system import SystemIR
 
-__all__ = ["AUTO_SUFFIX", "AutoTable", "CONSTANTS_MARK", "CONSTANT_DEFAULTS", "SCENARIOS", "constants_text",
+__all__ = ["AUTO_SUFFIX", "AutoTable", "CONSTANTS_MARK", "CONSTANT_DEFAULTS", "SCENARIOS",
+           "constants_text",
            "generate_auto", "par_slots"]
 
 AUTO_SUFFIX = ".f90"
