@@ -10,8 +10,7 @@ import pytest
 import sympy as sp
 from fortran_testlib import needs_gfortran
 
-from pyrates_backend_fortran import FortranBackend
-from pyrates_backend_fortran import build
+from pyrates_backend_fortran import FortranBackend, build
 from pyrates_backend_fortran.build import compile_module
 from pyrates_backend_fortran.printer import FortranPrinter, fortran_names
 from pyrates_core.backend import CodegenOptions, SimulationRequest
