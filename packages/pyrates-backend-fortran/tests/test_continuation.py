@@ -134,3 +134,73 @@ def test_auto_dirs_are_private_and_removed() -> None:
     a.close()
     assert not a.folder.exists() and b.folder.exists()
     b.close()
+
+
+def _growth_rate(model, state: np.ndarray, u: float) -> float:
+    """Brute force: simulate a tiny perturbation of the equilibrium, fit the log envelope."""
+    from pyrates_backend_fortran import FortranBackend
+    from pyrates_core.backend import CodegenOptions, SimulationRequest
+
+    be = FortranBackend()
+    sim = be.load(be.generate(model.system, CodegenOptions()), model.folder)
+    k = model.table.ir_par[model.par("u")]
+    y0 = state + 1e-6 * np.sin(np.arange(state.size) + 1.0)
+    res = be.integrate(sim, SimulationRequest(
+        3.0, 1e-4, solver="rk4", initial_state=y0, param_values={k[0]: u},
+        outputs={"v": (model.system.states[0].name, np.array([0]))}, sampling_step_size=1e-3))
+    dev = np.abs(res.outputs["v"][:, 0] - state[0])
+    windows = dev[1000:].reshape(-1, 250).max(axis=1)  # envelope over 0.25 s windows
+    return float(np.polyfit(np.arange(windows.size) * 0.25, np.log(windows), 1)[0])
+
+
+def _equilibrium(model, branch_points, u: float) -> np.ndarray:
+    """The full equilibrium state at ``u``: AUTO's branch file lists only the first states,
+    so solve f(y) = 0 (the compiled vector field) from the interpolated ones."""
+    from scipy.optimize import fsolve
+
+    from pyrates_backend_fortran import FortranBackend
+    from pyrates_core.backend import CodegenOptions
+
+    be = FortranBackend()
+    sim = be.load(be.generate(model.system, CodegenOptions()), model.folder)
+    guess = np.zeros(model.system.n_state)
+    for k, name in model.table.u.items():
+        if name in branch_points.columns:
+            guess[k - 1] = np.interp(u, branch_points["u"], branch_points[name])
+    p = sim.args[0].copy()
+    ir, i = model.table.ir_par[model.par("u")]
+    slot = next(sl for sl in sim.handle.layout.params if sl.name == ir)
+    p[slot.offset + i] = u
+    root, info, ok, msg = fsolve(lambda y: sim.func(0.0, y, p, *sim.args[1:]), guess,
+                                 full_output=True, xtol=1e-13)
+    assert ok == 1, msg
+    return root
+
+
+@needs_auto
+def test_jansen_rit_hopf_points_vs_simulation() -> None:
+    """JRC in its input u: folds and Hopf points (Grimbert & Faugeras 2006: Hopf at about
+    89.8 and 315.7 Hz); the Hopf point at 315.7 agrees with the zero of the growth rate of
+    perturbations in simulations on a grid of u values."""
+    model = AutoModel(CircuitTemplate.from_yaml(
+        "model_templates.neural_mass_models.jansenrit.JRC"))
+    try:
+        model.steady_state(params={"u": 50.0}, t_max=10.0, step_size=1e-4)
+        eq = model.equilibrium("u", bounds=(-100.0, 400.0), ds=1e-2, ds_max=0.5,
+                               max_steps=20000)
+        special = eq.special
+        hopf = sorted(special[special["type"] == "HB"]["u"])
+        folds = sorted(special[special["type"] == "LP"]["u"])
+        assert len(hopf) == 3 and len(folds) == 2
+        assert hopf[1] == pytest.approx(89.83, abs=0.05)
+        assert hopf[2] == pytest.approx(315.70, abs=0.05)
+        assert folds[1] == pytest.approx(113.59, abs=0.05)
+        upper = eq.points[eq.points["u"].between(250.0, 380.0) &
+                          (eq.points["pc/rpo_e_in/V"] > 0.02)].sort_values("u")
+        grid = np.array([305.0, 311.0, 320.0, 326.0])
+        rates = [_growth_rate(model, _equilibrium(model, upper, u), u) for u in grid]
+        assert rates[0] > 0 and rates[-1] < 0  # growth below the Hopf point, decay above
+        zero = float(np.interp(0.0, -np.array(rates), grid))
+        assert zero == pytest.approx(hopf[2], abs=2.0)
+    finally:
+        model.close()

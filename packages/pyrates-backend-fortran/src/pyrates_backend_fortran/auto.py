@@ -160,25 +160,27 @@ def generate_auto(system: SystemIR, func_name: str,
             label = inp.labels[i] if i < len(inp.labels) else name
             entries.append((name, i, label.split("/")[-1] if inp.size == 1 else
                             f"{label.split('/')[-1]}[{i}]", inp.default[i], label))
-    used_short: set[str] = set()
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e[2]] = counts.get(e[2], 0) + 1
     slots = par_slots(len(entries))
     arg_names: list[str] = []
     for k, (ir, i, short, value, label) in zip(slots, entries):
-        if short in used_short:
-            short = f"{short}_{ir}" if f"{short}_{ir}" not in used_short else f"{short}_{k}"
-        used_short.add(short)
-        table.par[k], table.par_labels[k], table.ir_par[k] = short, label, (ir, i)
+        name = short if counts[short] == 1 else label  # ambiguous: the frontend path
+        table.par[k], table.par_labels[k], table.ir_par[k] = name, label, (ir, i)
         table.par_values[k] = value.item() if hasattr(value, "item") else value
         arg_names.append(f"pr_a{k}")
     for s in system.states:
         for i in range(s.size):
             k = s.start + i + 1
             label = s.labels[i] if i < len(s.labels) else s.name
-            table.u[k] = label.split("/")[-1] if s.size == 1 else f"{s.name}[{i}]"
+            table.u[k] = label.split("/")[-1]
             table.u_labels[k] = label
             table.u_values[k] = s.init[i].item()
-    if len(set(table.u.values())) < len(table.u):
-        table.u = {k: f"{v}_{k}" for k, v in table.u.items()}
+    ucounts: dict[str, int] = {}
+    for v in table.u.values():
+        ucounts[v] = ucounts.get(v, 0) + 1
+    table.u = {k: (v if ucounts[v] == 1 else table.u_labels[k]) for k, v in table.u.items()}
     sizes = dict(lay.sizes)
 
     def temp(expr: sp.Expr) -> str:
