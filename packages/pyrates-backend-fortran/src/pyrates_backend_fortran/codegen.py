@@ -116,14 +116,23 @@ def _edge_lines(system: SystemIR, lay: Layout, k: int, delayed: Callable[[int], 
 
 
 def delayed_lines(lay: Layout, j: int, n_sym: int, target: str) -> list[str]:
-    """Accumulate delayed read ``j`` (taps of the current stage) into ``target``."""
+    """Accumulate delayed read ``j`` (taps of the current stage) into ``target``.
+
+    The taps of one (read, stage) are stored by output element (row pointers ``pr_drp``);
+    a tap's ``pr_doff`` is ``source - lag * n_sym`` (1-based). The ring buffer holds every
+    step twice (slots ``m`` and ``m + L``), so the ``L`` steps ending with the newest one are
+    contiguous and a tap is one load at ``(pos + L) * n_sym + doff``, without wrapping.
+    """
     read = lay.reads[j]
     h = read.history + 1
-    out_code = target if read.n_out == 1 else f"{target}(pr_dout(pr_e))"
-    return [f"do pr_e = pr_dptr({3 * j} + pr_stage + 1) + 1, pr_dptr({3 * j} + pr_stage + 2)",
-            f"  pr_m = modulo(pr_n - pr_dlag(pr_e), pr_hlen({h}))",
-            f"  {out_code} = {out_code} + pr_dw(pr_e) * pr_hbuf(pr_hoff({h}) + pr_m * {n_sym} "
-            "+ pr_dsrc(pr_e))",
+    out = target if read.n_out == 1 else f"{target}(pr_i)"
+    return [f"pr_b = pr_dbase({3 * j} + pr_stage + 1)",
+            f"do pr_i = 1, {read.n_out}",
+            "  pr_acc = 0",
+            "  do pr_e = pr_drp(pr_b + pr_i) + 1, pr_drp(pr_b + pr_i + 1)",
+            f"    pr_acc = pr_acc + pr_dw(pr_e) * pr_hbuf(pr_pos({h}) + pr_doff(pr_e))",
+            "  end do",
+            f"  {out} = {out} + pr_acc",
             "end do"]
 
 
@@ -232,46 +241,50 @@ def _record_lines(system: SystemIR, lay: Layout) -> list[str]:
 
 
 def _push_lines(system: SystemIR, lay: Layout, step: str, states: bool) -> list[str]:
-    """Write the current value of the history symbols (states or assignments) at ``step``."""
+    """Write the history symbols (states or assignments) at ``step``, in both slot copies."""
     lines = []
     for h, sym in enumerate(lay.history, start=1):
         is_state = any(s.name == sym for s in system.states)
         if is_state != states:
             continue
         n = lay.sizes[sym]
-        slot = f"pr_hoff({h}) + modulo({step}, pr_hlen({h})) * {n}"
         if is_state:
             st = system.state(sym)
             value = f"pr_y({st.start + 1}:{st.start + n})"
         else:
             value = lay.names[sym]
-        lines.append(f"pr_hbuf({slot} + 1:{slot} + {n}) = {value}")
+        lines.append(f"pr_m = pr_hoff({h}) + modulo({step}, pr_hlen({h})) * {n}")
+        lines.append(f"pr_hbuf(pr_m + 1:pr_m + {n}) = {value}")
+        lines.append(f"pr_m = pr_m + pr_hlen({h}) * {n}")
+        lines.append(f"pr_hbuf(pr_m + 1:pr_m + {n}) = {value}")
     return lines
+
+
+def _fill(h: int, n: int, value: str) -> list[str]:
+    """Pre-history: every slot ('initial') or only the two copies of step 0 ('zero')."""
+    return [f"do pr_m = 0, 2 * pr_hlen({h}) - 1",
+            f"  if (pr_hmode == 1 .or. modulo(pr_m, pr_hlen({h})) == 0) then",
+            f"    pr_hbuf(pr_hoff({h}) + pr_m * {n} + 1:pr_hoff({h}) + pr_m * {n} + {n}) = "
+            f"{value}",
+            "  end if",
+            "end do"]
 
 
 def _history_init(system: SystemIR, lay: Layout) -> list[str]:
     lines = []
     for h, sym in enumerate(lay.history, start=1):
         n = lay.sizes[sym]
-        is_state = any(s.name == sym for s in system.states)
-        lines.append(f"pr_hbuf(pr_hoff({h}) + 1:pr_hoff({h}) + pr_hlen({h}) * {n}) = 0")
-        if is_state:
+        lines.append(f"pr_hbuf(pr_hoff({h}) + 1:pr_hoff({h}) + 2 * pr_hlen({h}) * {n}) = 0")
+        if any(s.name == sym for s in system.states):
             st = system.state(sym)
-            lines += [f"do pr_m = 0, merge(pr_hlen({h}) - 1, 0, pr_hmode == 1)",
-                      f"  pr_hbuf(pr_hoff({h}) + pr_m * {n} + 1:pr_hoff({h}) + pr_m * {n} + "
-                      f"{n}) = pr_y({st.start + 1}:{st.start + n})",
-                      "end do"]
+            lines += _fill(h, n, f"pr_y({st.start + 1}:{st.start + n})")
     assigned = [(h, s) for h, s in enumerate(lay.history, start=1)
                 if not any(st.name == s for st in system.states)]
     if assigned:
         lines += ["do pr_pass = 1, 2",
                   "  call pr_eval(0.0d0, pr_y, 0, 0, pr_k1)"]
         for h, sym in assigned:
-            n = lay.sizes[sym]
-            lines += [f"  do pr_m = 0, merge(pr_hlen({h}) - 1, 0, pr_hmode == 1)",
-                      f"    pr_hbuf(pr_hoff({h}) + pr_m * {n} + 1:pr_hoff({h}) + pr_m * {n} + "
-                      f"{n}) = {lay.names[sym]}",
-                      "  end do"]
+            lines += ["  " + x for x in _fill(h, lay.sizes[sym], lay.names[sym])]
         lines.append("end do")
     return lines
 
@@ -305,14 +318,14 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
     args = ["pr_method", "pr_nsteps", "pr_dt", "pr_stride", "pr_nsamp", "pr_ny", "pr_y",
             "pr_nrec", "pr_rec", "pr_rsym", "pr_ridx", "pr_npr", "pr_p", "pr_npi", "pr_ip",
             "pr_nu", "pr_nrows", "pr_u", "pr_nhb", "pr_hbuf", "pr_nhist", "pr_hoff", "pr_hlen",
-            "pr_hmode", "pr_ntab", "pr_nde", "pr_dptr", "pr_dout", "pr_dsrc", "pr_dlag",
+            "pr_hmode", "pr_ntab", "pr_ndrp", "pr_dbase", "pr_drp", "pr_nde", "pr_doff",
             "pr_dw", "pr_status"]
     src = [GENERATED_MARK,
            f"subroutine {SIMULATE}({', '.join(args)})",
            "  implicit none",
            "  integer, intent(in) :: pr_method, pr_nsteps, pr_stride, pr_nsamp, pr_ny, pr_nrec",
            "  integer, intent(in) :: pr_npr, pr_npi, pr_nu, pr_nrows, pr_nhb, pr_nhist",
-           "  integer, intent(in) :: pr_hmode, pr_ntab, pr_nde",
+           "  integer, intent(in) :: pr_hmode, pr_ntab, pr_ndrp, pr_nde",
            "  real(8), intent(in) :: pr_dt",
            f"  {vt}, intent(inout) :: pr_y(pr_ny)",
            f"  {vt}, intent(inout) :: pr_rec(pr_nrec, pr_nsamp)",
@@ -322,8 +335,8 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
            f"  {vt}, intent(in) :: pr_u(pr_nu, pr_nrows)",
            f"  {vt}, intent(inout) :: pr_hbuf(pr_nhb)",
            "  integer, intent(in) :: pr_hoff(pr_nhist), pr_hlen(pr_nhist)",
-           "  integer, intent(in) :: pr_dptr(3 * pr_ntab + 1), pr_dout(pr_nde)",
-           "  integer, intent(in) :: pr_dsrc(pr_nde), pr_dlag(pr_nde)",
+           "  integer, intent(in) :: pr_dbase(3 * pr_ntab + 1), pr_drp(pr_ndrp)",
+           "  integer, intent(in) :: pr_doff(pr_nde)",
            f"  {vt}, intent(in) :: pr_dw(pr_nde)",
            "  integer, intent(out) :: pr_status",
            f"  {vt} :: pr_k1({ny}), pr_k2({ny}), pr_k3({ny}), pr_k4({ny}), pr_yt({ny})",
@@ -375,10 +388,19 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
             f"  {vt}, intent(in) :: pr_yy({ny})",
             "  integer, intent(in) :: pr_n, pr_stage",
             f"  {vt}, intent(out) :: pr_dy({ny})",
-            "  integer :: pr_e, pr_m, pr_row",
+            "  integer :: pr_e, pr_m, pr_row, pr_b, pr_i",
+            f"  {vt} :: pr_acc",
+            f"  integer :: pr_pos({max(1, len(lay.history))})",
             "  pr_e = 0",
             "  pr_m = pr_stage",
             "  pr_row = pr_n"]
+    for h, sym in enumerate(lay.history, start=1):
+        n = lay.sizes[sym]
+        src.append(f"  pr_pos({h}) = pr_hoff({h}) + (modulo(pr_n, pr_hlen({h})) + "
+                   f"pr_hlen({h})) * {n}")
+    if not lay.history:
+        src += ["  pr_pos(1) = 0", "  pr_acc = 0", "  pr_b = 0",
+                "  pr_i = 0"]
     src += ["  " + x for x in _state_binding(system, lay, "pr_yy") + _input_binding(lay)]
     src += ["  " + x for x in body]
     src += ["end subroutine pr_eval", ""]

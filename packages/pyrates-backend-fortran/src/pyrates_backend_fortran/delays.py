@@ -38,14 +38,16 @@ def lagrange_weights(nodes: tuple[int, ...], u: np.ndarray) -> list[np.ndarray]:
 
 @dataclass
 class Taps:
-    """Flat tap arrays for the generated code (1-based indices)."""
+    """Tap arrays for the generated code, grouped by (read, stage) and output element."""
 
     lengths: list[int]
     """Ring-buffer length (steps) per history symbol."""
-    ptr: np.ndarray
-    out: np.ndarray
-    src: np.ndarray
-    lag: np.ndarray
+    base: np.ndarray
+    """Per (read, stage): 0-based offset of its row pointers in :attr:`rows`."""
+    rows: np.ndarray
+    """Row pointers: taps of output ``i`` are ``rows[base + i - 1] .. rows[base + i] - 1``."""
+    offset: np.ndarray
+    """Per tap: ``source (1-based) - lag * size``: the slot relative to the newest step."""
     weight: np.ndarray
 
 
@@ -99,33 +101,55 @@ def delay_taps(system: SystemIR, lay: Layout, params: dict[str, np.ndarray], dt:
         if delay.size:
             need = int(np.floor(delay.max() / dt + _TOL)) + 3
             lengths[read.history] = max(lengths[read.history], need)
-    ptr = [0]
-    parts: list[list[np.ndarray]] = [[], [], [], []]
-    for out, src, delay, w in entries:
+    sizes = system.symbol_sizes()
+    base: list[int] = []
+    rows: list[np.ndarray] = []
+    offsets: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    n_taps = n_rows = 0
+    for read, (out, src, delay, w) in zip(lay.reads, entries):
+        n_sym = sizes[read.symbol]
         for c in STAGES:
-            lag = delay / dt - c
-            j = np.floor(lag + _TOL)
-            frac = lag - j
-            frac[np.abs(frac) < _TOL] = 0.0
-            j = j.astype(np.int64)
-            exact = frac == 0.0
-            groups = [(exact, (0,), j)]
-            groups.append((~exact & (j >= 1), (-1, 0, 1, 2), j))
-            groups.append((~exact & (j == 0), (0, 1, 2), j))
-            count = 0
-            for mask, nodes, base in groups:
-                if not np.any(mask):
-                    continue
-                ws = [np.ones(int(mask.sum()))] if len(nodes) == 1 else \
-                    lagrange_weights(nodes, frac[mask])
-                for node, wk in zip(nodes, ws):
-                    parts[0].append(out[mask] + 1)
-                    parts[1].append(src[mask] + 1)
-                    parts[2].append(base[mask] + node)
-                    parts[3].append(w[mask] * wk)
-                    count += int(mask.sum())
-            ptr.append(ptr[-1] + count)
-    cat = [np.concatenate(p) if p else np.zeros(0) for p in parts]
+            t_out, t_src, t_lag, t_w = _stage_taps(out, src, delay, w, dt, c)
+            order = np.argsort(t_out, kind="stable")
+            counts = np.bincount(t_out, minlength=read.n_out)
+            base.append(n_rows)
+            rows.append(n_taps + np.concatenate([[0], np.cumsum(counts)]))
+            offsets.append(t_src[order] + 1 - t_lag[order] * n_sym)
+            weights.append(t_w[order])
+            n_taps += int(t_out.size)
+            n_rows += read.n_out + 1
+    base.append(n_rows)
     dtype = system.value_dtype
-    return Taps(lengths, np.asarray(ptr, np.int32), cat[0].astype(np.int32),
-                cat[1].astype(np.int32), cat[2].astype(np.int32), cat[3].astype(dtype))
+
+    def cat(parts: list[np.ndarray], kind: type) -> np.ndarray:
+        return np.concatenate(parts).astype(kind) if parts else np.zeros(0, kind)
+
+    return Taps(lengths, np.asarray(base, np.int32), cat(rows, np.int32),
+                cat(offsets, np.int32), cat(weights, dtype))
+
+
+def _stage_taps(out: np.ndarray, src: np.ndarray, delay: np.ndarray, w: np.ndarray,
+                dt: float, c: float) -> tuple[np.ndarray, ...]:
+    """Taps ``(out, src, lag, weight)`` (0-based) of the entries at stage offset ``c``."""
+    lag = delay / dt - c
+    j = np.floor(lag + _TOL)
+    frac = lag - j
+    frac[np.abs(frac) < _TOL] = 0.0
+    j = j.astype(np.int64)
+    exact = frac == 0.0
+    parts: list[list[np.ndarray]] = [[], [], [], []]
+    for mask, nodes in ((exact, (0,)), (~exact & (j >= 1), (-1, 0, 1, 2)),
+                        (~exact & (j == 0), (0, 1, 2))):
+        if not np.any(mask):
+            continue
+        ws = [np.ones(int(mask.sum()))] if len(nodes) == 1 else \
+            lagrange_weights(nodes, frac[mask])
+        for node, wk in zip(nodes, ws):
+            parts[0].append(out[mask])
+            parts[1].append(src[mask])
+            parts[2].append(j[mask] + node)
+            parts[3].append(w[mask] * wk)
+    if not parts[0]:
+        return (np.zeros(0, np.int64),) * 3 + (np.zeros(0),)
+    return tuple(np.concatenate(p) for p in parts)

@@ -168,7 +168,7 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
     u = _inputs(system, lay, request.inputs, n_steps)
     taps = delay_taps(system, lay, params, dt)
     sizes = system.symbol_sizes()
-    lengths = [taps.lengths[h] * sizes[s] for h, s in enumerate(lay.history)]
+    lengths = [2 * taps.lengths[h] * sizes[s] for h, s in enumerate(lay.history)]
     hoff = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int32) if lengths else \
         np.zeros(1, np.int32)
     hbuf = np.zeros(max(1, int(sum(lengths))), system.value_dtype)
@@ -186,8 +186,8 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
         pr_stride=stride, pr_nsamp=max(1, n_samples), pr_y=y, pr_rec=rec, pr_rsym=codes,
         pr_ridx=idx, pr_p=p, pr_ip=ip, pr_u=u, pr_hbuf=hbuf, pr_hoff=hoff, pr_hlen=hlen,
         pr_hmode=1 if request.history == "initial" else 0, pr_ntab=len(lay.reads),
-        pr_dptr=taps.ptr, pr_dout=nonempty(taps.out, np.int32),
-        pr_dsrc=nonempty(taps.src, np.int32), pr_dlag=nonempty(taps.lag, np.int32),
+        pr_dbase=taps.base, pr_drp=nonempty(taps.rows, np.int32),
+        pr_doff=nonempty(taps.offset, np.int32),
         pr_dw=nonempty(taps.weight, system.value_dtype))
     run_time = time.perf_counter() - start
     final = y[:system.n_state].copy()
