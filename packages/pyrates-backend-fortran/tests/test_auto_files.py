@@ -80,10 +80,13 @@ def test_delayed_systems_are_refused(out_dir: Path, monkeypatch: pytest.MonkeyPa
 
 @needs_gfortran
 @pytest.mark.skipif(not HAVE_AUTO, reason="AUTO-07p not installed (apt-get install auto-07p)")
-@pytest.mark.skipif(not HAVE_PYCOBI, reason="pycobi not installed (pip install pycobi)")
+@pytest.mark.skipif(not HAVE_PYCOBI, reason="pycobi not installed (pip install --no-deps "
+                    "pycobi: its requirement pyrates>=1.2.2 would replace this repository's "
+                    "pyrates)")
 def test_pycobi_workflow(out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The continuation gallery example of PyRates 1.x: time integration to t = 4, then a
     bidirectional continuation in eta (ICP=4) that finds both folds."""
+    pytest.importorskip("pyrates", reason="the pyrates meta-package is not installed")
     from pyrates_backend_fortran.pycobi_compat import prepare_pycobi
 
     _write_qif(out_dir, monkeypatch)

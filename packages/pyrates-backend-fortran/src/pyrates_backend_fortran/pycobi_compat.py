@@ -8,8 +8,9 @@
   ``ValueError`` and its ``numpy.array(map(...))`` fallback builds an object array. The
   replacement reads the numbers of a solution block with
   :func:`pyrates_backend_fortran.autofiles._auto_float`;
-* gives the ``pyrates`` package a ``clear(circuit)`` function if it has none (pycobi imports
-  it; it drops the circuit's compiled models).
+* gives an already imported ``pyrates`` package a ``clear(circuit)`` function if it has none
+  (pycobi imports it; it drops the circuit's compiled models). Import ``pyrates`` first, as
+  the original's scripts do (``from pyrates import CircuitTemplate``).
 """
 
 from __future__ import annotations
@@ -56,10 +57,7 @@ def prepare_pycobi(auto_dir: str | None = None) -> str:
     import auto.parseS  # type: ignore[import-not-found]
 
     auto.parseS.fileS.readfloats = _readfloats
-    try:
-        import pyrates
-    except ImportError:  # pragma: no cover - pycobi needs it anyway
-        return str(folder)
-    if not hasattr(pyrates, "clear"):
-        pyrates.clear = _clear
+    meta = sys.modules.get("pyrates")  # imported by the user's script (not by this backend)
+    if meta is not None and not hasattr(meta, "clear"):
+        meta.clear = _clear
     return str(folder)
