@@ -144,3 +144,30 @@ def test_float32_is_refused() -> None:
                     dtype="float32")
     with pytest.raises(SolverError, match="double precision"):
         FortranBackend().generate(sys_, CodegenOptions())
+
+
+@needs_gfortran
+def test_complex_system(tmp_path: Path) -> None:
+    """z' = (i*omega - gamma) z in complex(8): z(t) = exp((i*omega - gamma) t)."""
+    z, om, ga = sp.symbols("z omega gamma")
+    sys_ = SystemIR([StateSpec("z", 0, np.array([1.0 + 0j]), ["n/z"])],
+                    [(sp.I * om - ga) * z],
+                    {"omega": ParameterSpec("omega", np.array(2.0 + 0j)),
+                     "gamma": ParameterSpec("gamma", np.array(0.5 + 0j))}, {}, [],
+                    is_complex=True)
+    be = FortranBackend()
+    model = be.load(be.generate(sys_, CodegenOptions()), tmp_path)
+    res = be.integrate(model, SimulationRequest(2.0, 1e-3, solver="rk4",
+                                                outputs={"z": ("z", None)}))
+    exact = np.exp((2.0j - 0.5) * res.time)
+    assert res.outputs["z"].dtype == np.complex128
+    assert np.max(np.abs(res.outputs["z"][:, 0] - exact)) < 1e-12
+
+
+def test_unknown_backend_options_are_errors() -> None:
+    x = sp.Symbol("x")
+    sys_ = SystemIR([StateSpec("x", 0, np.array([1.0]), ["x"])], [-x], {}, {}, [])
+    with pytest.raises(TypeError, match="unknown option.*'numba'.*accepted: auto"):
+        FortranBackend().generate(sys_, CodegenOptions(extra={"numba": True}))
+    with pytest.raises(ValueError, match="compiler"):
+        FortranBackend().generate(sys_, CodegenOptions(extra={"compiler": "ifort"}))

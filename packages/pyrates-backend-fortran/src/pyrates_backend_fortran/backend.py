@@ -61,7 +61,7 @@ class FortranBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the Fortran source for ``system`` (no file-system access)."""
-        extra = dict(options.extra)
+        extra = self._check_options(options.extra)
         auto = bool(extra.get("auto")) or options.target == "continuation"
         if auto:
             source, files, table = generate_auto(system, options.func_name,
@@ -76,6 +76,15 @@ class FortranBackend:
                              ["p", "ip", "u"], system, options,
                              metadata={"layout": layout, "build_dir": extra.get("build_dir"),
                                        "compiler": extra.get("compiler") or "f2py"})
+
+    def _check_options(self, extra: dict[str, Any]) -> dict[str, Any]:
+        """Backend options checked against :attr:`option_specs` (unknown ones are errors)."""
+        specs = {o.name: o for o in self.option_specs}
+        unknown = sorted(set(extra) - set(specs))
+        if unknown:
+            raise TypeError(f"unknown option(s) {', '.join(map(repr, unknown))} for the fortran "
+                            f"backend; accepted: {', '.join(sorted(specs))}")
+        return {k: specs[k].check(v, "the fortran backend") for k, v in extra.items()}
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
              ) -> LoadedModel:
