@@ -204,3 +204,26 @@ def test_jansen_rit_hopf_points_vs_simulation() -> None:
         assert zero == pytest.approx(hopf[2], abs=2.0)
     finally:
         model.close()
+
+
+@needs_auto
+def test_concurrent_continuations_do_not_collide() -> None:
+    """Two models continued at the same time in threads, each in its own folder: each finds
+    the folds of its own coupling J."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def folds_for(J: float) -> list[float]:
+        c = CircuitTemplate.from_yaml("model_templates.neural_mass_models.qif.qif")
+        model = AutoModel(c)
+        try:
+            model.start_par[model.par("w_r_in_r")] = J
+            model.steady_state(params={"eta": -10.0, "w_r_in_r": J})
+            branch = model.equilibrium("eta", bounds=(-12.0, 0.0))
+            return sorted(branch.special[branch.special["type"] == "LP"]["eta"])
+        finally:
+            model.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(folds_for, [15.0, 18.0]))
+    assert results[0] == pytest.approx(qif_folds(J=15.0), abs=1e-4)
+    assert results[1] == pytest.approx(qif_folds(J=18.0), abs=1e-4)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -73,8 +74,8 @@ class AutoTable:
     """PAR index -> frontend path (``node/op/var``) or IR name."""
     u_labels: dict[int, str] = field(default_factory=dict)
     """U index -> frontend path of the state element."""
-    par_values: dict[int, complex | float] = field(default_factory=dict)
-    u_values: dict[int, complex | float] = field(default_factory=dict)
+    par_values: dict[int, Any] = field(default_factory=dict)
+    u_values: dict[int, Any] = field(default_factory=dict)
     ir_par: dict[int, tuple[str, int]] = field(default_factory=dict)
     """PAR index -> (IR parameter or input name, element)."""
 
@@ -122,11 +123,20 @@ def constants_text(scenario: str, table: AutoTable, ndim: int,
     return "\n".join(lines) + "\n"
 
 
-def _literal(value: complex | float, complex_: bool) -> str:
+def _dlit(x: float) -> str:
+    """A double precision Fortran literal (``1.5d0``, ``1d-05``)."""
+    text = repr(float(x))
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}d{exponent}"
+    return text + "d0"
+
+
+def _literal(value: Any, complex_: bool) -> str:
     if complex_:
         c = complex(value)
-        return f"({c.real!r}d0, {c.imag!r}d0)".replace("e", "d").replace("dd0", "d0")
-    return f"{float(value)!r}".replace("e", "d") + ("" if "e" in f"{float(value)!r}" else "d0")
+        return f"({_dlit(c.real)}, {_dlit(c.imag)})"
+    return _dlit(float(np.real(value)))
 
 
 def generate_auto(system: SystemIR, func_name: str,

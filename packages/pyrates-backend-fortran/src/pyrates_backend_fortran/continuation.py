@@ -148,7 +148,8 @@ class AutoModel:
         self.source = source
         if keep_dir is None:
             self.folder = Path(tempfile.mkdtemp(prefix="pyrates_auto_"))
-            self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
+            self._finalizer: weakref.finalize | None = weakref.finalize(
+                self, shutil.rmtree, str(self.folder), True)
         else:
             self.folder = Path(keep_dir).expanduser().resolve()
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -193,7 +194,7 @@ class AutoModel:
         from pyrates_backend_fortran.backend import FortranBackend
         from pyrates_core.backend import CodegenOptions, SimulationRequest
 
-        values = {}
+        values: dict[str, np.ndarray] = {}
         for key, v in (params or {}).items():
             k = self.par(key)
             self.start_par[k] = float(v)

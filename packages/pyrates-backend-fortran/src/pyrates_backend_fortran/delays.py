@@ -10,6 +10,7 @@ the start. Delays must be 0 (undelayed) or at least one step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -122,7 +123,7 @@ def delay_taps(system: SystemIR, lay: Layout, params: dict[str, np.ndarray], dt:
     base.append(n_rows)
     dtype = system.value_dtype
 
-    def cat(parts: list[np.ndarray], kind: type) -> np.ndarray:
+    def cat(parts: list[np.ndarray], kind: Any) -> np.ndarray:
         return np.concatenate(parts).astype(kind) if parts else np.zeros(0, kind)
 
     return Taps(lengths, np.asarray(base, np.int32), cat(rows, np.int32),

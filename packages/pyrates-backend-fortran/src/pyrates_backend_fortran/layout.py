@@ -128,9 +128,9 @@ def build_layout(system: SystemIR) -> Layout:
             n_real += slot.size
     inputs: dict[str, tuple[int, int]] = {}
     n_u = 0
-    for name, spec in system.inputs.items():
-        inputs[name] = (n_u, spec.size)
-        n_u += spec.size
+    for name, inp in system.inputs.items():
+        inputs[name] = (n_u, inp.size)
+        n_u += inp.size
     history: list[str] = []
     reads: list[DelayedRead] = []
     bundles: list[BundleSlot] = []

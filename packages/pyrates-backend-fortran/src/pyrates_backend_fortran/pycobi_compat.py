@@ -59,5 +59,5 @@ def prepare_pycobi(auto_dir: str | None = None) -> str:
     auto.parseS.fileS.readfloats = _readfloats
     meta = sys.modules.get("pyrates")  # imported by the user's script (not by this backend)
     if meta is not None and not hasattr(meta, "clear"):
-        meta.clear = _clear
+        meta.clear = _clear  # type: ignore[attr-defined]
     return str(folder)

@@ -89,11 +89,12 @@ def _inputs(system: SystemIR, lay: Layout, given: dict[str, np.ndarray], n_steps
         rows = max(rows, min(arr.shape[0], n_steps))
     u = np.zeros((max(1, lay.n_u), rows), system.value_dtype, order="F")
     for name, (off, size) in lay.inputs.items():
-        arr = arrays.get(name)
-        if arr is None:
+        given_arr = arrays.get(name)
+        if given_arr is None:
             u[off:off + size, :] = np.asarray(system.inputs[name].default)[:, None]
         else:
-            u[off:off + size, :] = arr[:rows].T if arr.shape[0] > 1 else arr.T
+            u[off:off + size, :] = given_arr[:rows].T if given_arr.shape[0] > 1 \
+                else given_arr.T
     return u
 
 
@@ -101,7 +102,9 @@ def _recording(system: SystemIR, lay: Layout, outputs: dict[str, tuple[str, Any]
                ) -> tuple[np.ndarray, np.ndarray, dict[str, slice]]:
     sizes = system.symbol_sizes()
     states = {s.name: s for s in system.states}
-    codes, idx, columns = [], [], {}
+    codes: list[int] = []
+    idx: list[int] = []
+    columns: dict[str, slice] = {}
     for key, (sym, index) in outputs.items():
         if sym not in sizes:
             raise VariableNotFoundError(f"output '{key}': '{sym}' is neither a state, an "
