@@ -81,3 +81,20 @@ def test_row_convention_and_state_memory() -> None:
                  backend="fortran", solver="euler")
     assert res2["r"].iloc[0] != pytest.approx(0.01)
     assert c.run_stats["cache_hit"] is True
+
+
+def test_get_run_func_vector_field_equals_numpy() -> None:
+    """get_run_func(backend='fortran') gives a callable vector field equal to numpy's."""
+    y = np.array([0.3, -1.2])
+    out = []
+    for backend in ("numpy", "fortran"):
+        c = CircuitTemplate.from_yaml("model_templates.neural_mass_models.qif.qif")
+        func, args, _, idx = c.get_run_func("vf", step_size=1e-3, backend=backend,
+                                            solver="euler")
+        order = [idx["p/qif_op/r"], idx["p/qif_op/v"]]
+        state = np.zeros(2)
+        state[order] = y
+        out.append(np.asarray(func(0.0, state, *args))[order])
+    assert np.allclose(out[0], out[1], rtol=1e-14, atol=1e-14)
+    r, v = y
+    assert out[1][0] == pytest.approx(1 / np.pi + 2 * r * v)

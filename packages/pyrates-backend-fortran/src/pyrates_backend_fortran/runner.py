@@ -151,6 +151,9 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
     if request.history not in HISTORY_MODES:
         raise SolverError(f"history must be one of {sorted(HISTORY_MODES)}, got "
                           f"{request.history!r}")
+    if request.solver_options:
+        raise SolverError(f"solver_options {sorted(request.solver_options)} have no meaning for "
+                          f"the fixed-step solver '{request.solver}' of the fortran backend")
     if request.batch_params:
         raise SolverError("the fortran backend has no batch axis; run the parameter sets one "
                           "by one (or use pyrates_sweep)")
