@@ -139,7 +139,6 @@ def delayed_lines(lay: Layout, j: int, n_sym: int, target: str) -> list[str]:
 def body_lines(system: SystemIR, lay: Layout, printer: FortranPrinter, dy: str,
                delayed: Callable[[int], list[str]] | None) -> list[str]:
     """Assignments then derivatives, each preceded by the edge/Past terms it needs first."""
-    sizes = lay.sizes
     done: set[str] = set()
     lines: list[str] = []
 
@@ -169,7 +168,6 @@ def body_lines(system: SystemIR, lay: Layout, printer: FortranPrinter, dy: str,
     for s, expr in zip(system.states, system.derivatives):
         needs(expr)
         lines.append(f"{dy}{_slice(s.start, s.size)} = {printer.code(expr)}")
-    del sizes
     return lines
 
 
@@ -289,9 +287,9 @@ def _history_init(system: SystemIR, lay: Layout) -> list[str]:
     return lines
 
 
-def _finite(vt: str) -> str:
-    big = "abs(pr_y) > huge(1.0d0)"
-    return f"any(pr_y /= pr_y) .or. any({big})"
+def _finite() -> str:
+    """Fortran test for a non-finite state (NaN compares unequal to itself)."""
+    return "any(pr_y /= pr_y) .or. any(abs(pr_y) > huge(1.0d0))"
 
 
 def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
@@ -375,7 +373,7 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
         loop += ["  call pr_eval((pr_n + 1) * pr_dt, pr_y, pr_n + 1, 0, pr_k4)"]
         loop += ["  " + x for x in _push_lines(system, lay, "pr_n + 1", False)]
     loop += ["  if (mod(pr_n + 1, 16) == 0 .or. pr_n + 1 == pr_nsteps) then",
-             f"    if ({_finite(vt)}) then",
+             f"    if ({_finite()}) then",
              "      pr_status = pr_n + 1",
              "      return",
              "    end if",
