@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 
 from pyrates_backend_fortran.codegen import GENERATED_MARK, body_lines, wrap
+from pyrates_backend_fortran.jacobian import scalar_jacobian
 from pyrates_backend_fortran.layout import build_layout
 from pyrates_backend_fortran.printer import FortranPrinter
 from pyrates_core.errors import SolverError
@@ -78,6 +79,8 @@ class AutoTable:
     u_values: dict[int, Any] = field(default_factory=dict)
     ir_par: dict[int, tuple[str, int]] = field(default_factory=dict)
     """PAR index -> (IR parameter or input name, element)."""
+    jacobian: bool = False
+    """Whether the files provide the Jacobian (``JAC = 1``)."""
 
     def par_index(self, name: str) -> int:
         """PAR index of a parameter given by AUTO name, frontend path or IR name."""
@@ -139,6 +142,31 @@ def _literal(value: Any, complex_: bool) -> str:
     return _dlit(float(np.real(value)))
 
 
+def _jacobian_source(func_name: str, vt: str, ny: int, arg_names: list[str], setup: list[str],
+                     printer: FortranPrinter, table: AutoTable,
+                     dfdu: dict[tuple[int, int], sp.Expr], dfdp: dict[tuple[int, int], sp.Expr]
+                     ) -> list[str]:
+    """``<func>_jac``: DFDU (``ijac >= 1``) and DFDP (``ijac == 2``) from sympy."""
+    src = [f"subroutine {func_name}_jac(t, y, ijac, ndim, dfdu, dfdp"
+           f"{''.join(', ' + a for a in arg_names)})",
+           "  implicit none",
+           "  integer, intent(in) :: ijac, ndim",
+           f"  {vt}, intent(in) :: t",
+           f"  {vt}, intent(in) :: y({ny})",
+           f"  {vt}, intent(inout) :: dfdu(ndim, ndim), dfdp(ndim, *)"]
+    if arg_names:
+        src.append(f"  {vt}, intent(in) :: {', '.join(arg_names)}")
+    src += [x for x in setup if "pr_ip(" in x and "parameter" in x]
+    src += [x for x in setup if "parameter" not in x]
+    src += ["  dfdu = 0"]
+    src += [f"  dfdu({i}, {j}) = {printer.code(e)}" for (i, j), e in sorted(dfdu.items())]
+    src += ["  if (ijac < 2) return"]
+    src += [f"  dfdp(:, {k}) = 0" for k in table.par]
+    src += [f"  dfdp({i}, {k}) = {printer.code(e)}" for (i, k), e in sorted(dfdp.items())]
+    src += [f"end subroutine {func_name}_jac", ""]
+    return src
+
+
 def generate_auto(system: SystemIR, func_name: str,
                   scenarios: str | Iterable[str] | None = None
                   ) -> tuple[str, dict[str, str], AutoTable]:
@@ -198,6 +226,8 @@ def generate_auto(system: SystemIR, func_name: str,
 
     printer = FortranPrinter(lay.names, sizes, temp, system.is_complex)
     body = body_lines(system, lay, printer, "dy", None)
+    par_args = "".join(f", par({k})" for k in table.par)
+    jac = scalar_jacobian(system, {k: sp.Symbol(ir) for k, (ir, _) in table.ir_par.items()})
     ny = system.n_state
     src = [GENERATED_MARK, "!", "! AUTO-07p user routines; PAR(i) and U(i) stand for:"]
     for k in table.par:
@@ -212,42 +242,44 @@ def generate_auto(system: SystemIR, func_name: str,
             f"  {vt}, intent(out) :: dy({ny})"]
     if arg_names:
         src.append(f"  {vt}, intent(in) :: {', '.join(arg_names)}")
+    setup: list[str] = []
     if lay.int_data.size or lay.n_int:
         ints = np.concatenate([np.concatenate(
             [np.ravel(system.params[s.name].value) + 1 for s in lay.params if s.integer]
             or [np.zeros(0, np.int64)]), lay.int_data]).astype(np.int64)
-        src.append(f"  integer, parameter :: pr_ip({ints.size}) = "
+        setup.append(f"  integer, parameter :: pr_ip({ints.size}) = "
                    f"(/ {', '.join(str(v) for v in ints)} /)")
-    src.append("  integer :: pr_e")
+    setup.append("  integer :: pr_e")
     for slot in lay.params:
         tp = "integer" if slot.integer else vt
-        src.append(f"  {tp} :: {slot.fname}" + ("" if slot.size == 1 else f"({slot.size})"))
+        setup.append(f"  {tp} :: {slot.fname}" + ("" if slot.size == 1 else f"({slot.size})"))
     for s in system.states:
-        src.append(f"  {vt} :: {lay.names[s.name]}" + ("" if s.size == 1 else f"({s.size})"))
+        setup.append(f"  {vt} :: {lay.names[s.name]}" + ("" if s.size == 1 else f"({s.size})"))
     for name, (_, size) in lay.inputs.items():
-        src.append(f"  {vt} :: {lay.names[name]}" + ("" if size == 1 else f"({size})"))
+        setup.append(f"  {vt} :: {lay.names[name]}" + ("" if size == 1 else f"({size})"))
     for a in system.assignments:
-        src.append(f"  {vt} :: {lay.names[a.name]}" + ("" if a.size == 1 else f"({a.size})"))
+        setup.append(f"  {vt} :: {lay.names[a.name]}" + ("" if a.size == 1 else f"({a.size})"))
     for k, b in enumerate(system.edges):
-        src.append(f"  {vt} :: pr_es{k}" + ("" if b.n_target == 1 else f"({b.n_target})"))
-    src.append("  pr_e = 0")
+        setup.append(f"  {vt} :: pr_es{k}" + ("" if b.n_target == 1 else f"({b.n_target})"))
+    setup.append("  pr_e = 0")
     slot_of = {v: k for k, v in table.ir_par.items()}
     for slot in lay.params:
         if slot.integer:
             lo, hi = slot.offset + 1, slot.offset + slot.size
-            src.append(f"  {slot.fname} = pr_ip" + (f"({lo})" if slot.size == 1 else
+            setup.append(f"  {slot.fname} = pr_ip" + (f"({lo})" if slot.size == 1 else
                                                      f"({lo}:{hi})"))
             continue
         parts = [f"pr_a{slot_of[(slot.name, i)]}" for i in range(slot.size)]
-        src.append(f"  {slot.fname} = " + (parts[0] if slot.size == 1 else
+        setup.append(f"  {slot.fname} = " + (parts[0] if slot.size == 1 else
                                            f"(/ {', '.join(parts)} /)"))
     for name, (_, size) in lay.inputs.items():
         parts = [f"pr_a{slot_of[(name, i)]}" for i in range(size)]
-        src.append(f"  {lay.names[name]} = " + (parts[0] if size == 1 else
+        setup.append(f"  {lay.names[name]} = " + (parts[0] if size == 1 else
                                                 f"(/ {', '.join(parts)} /)"))
     for s in system.states:
-        src.append(f"  {lay.names[s.name]} = y" +
+        setup.append(f"  {lay.names[s.name]} = y" +
                    (f"({s.start + 1})" if s.size == 1 else f"({s.start + 1}:{s.start + s.size})"))
+    src += setup
     src += ["  " + x for x in body]
     src += [f"end subroutine {func_name}", "",
             "subroutine func(ndim, u, icp, par, ijac, f, dfdu, dfdp)",
@@ -256,8 +288,14 @@ def generate_auto(system: SystemIR, func_name: str,
             f"  {vt}, intent(in) :: u(ndim), par(*)",
             f"  {vt}, intent(out) :: f(ndim)",
             f"  {vt}, intent(inout) :: dfdu(ndim, ndim), dfdp(ndim, *)",
-            f"  call {func_name}(par(14), u, f{''.join(f', par({k})' for k in table.par)})",
-            "end subroutine func", "",
+            f"  call {func_name}(par(14), u, f{par_args})"]
+    if jac is not None:
+        src += ["  if (ijac == 0) return",
+                f"  call {func_name}_jac(par(14), u, ijac, ndim, dfdu, dfdp{par_args})"]
+    src += ["end subroutine func", ""]
+    if jac is not None:
+        src += _jacobian_source(func_name, vt, ny, arg_names, setup, printer, table, *jac)
+    src += [
             "subroutine stpnt(ndim, u, par, t)",
             "  implicit none",
             "  integer, intent(in) :: ndim",
@@ -276,5 +314,7 @@ def generate_auto(system: SystemIR, func_name: str,
         out.extend(wrap(line.lstrip(), indent) if line.strip() and not line.startswith("!")
                    else [line])
     names = (scenarios,) if isinstance(scenarios, str) else tuple(scenarios or ("ivp",))
-    files = {f"c.{s}": constants_text(s, table, ny) for s in names}
+    files = {f"c.{s}": constants_text(s, table, ny, {"JAC": 1} if jac is not None else None)
+             for s in names}
+    table.jacobian = jac is not None
     return "\n".join(out) + "\n", files, table

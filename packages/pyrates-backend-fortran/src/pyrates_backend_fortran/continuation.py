@@ -231,7 +231,8 @@ class AutoModel:
     # -- running AUTO ---------------------------------------------------------------------
     def _constants(self, **consts: Any) -> str:
         merged: dict[str, Any] = dict(CONSTANT_DEFAULTS)
-        merged.update(NDIM=self.system.n_state, NPAR=max(max(self.table.par, default=1), 14))
+        merged.update(NDIM=self.system.n_state, NPAR=max(max(self.table.par, default=1), 14),
+                      JAC=1 if self.table.jacobian else 0)
         merged.update(consts)
         lines = [f"parnames = {self.table.par}", f"unames = {self.table.u}"]
         lines += [f"{k} = {_format(v)}" for k, v in merged.items()]
