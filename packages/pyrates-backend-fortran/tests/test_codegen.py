@@ -118,8 +118,9 @@ def test_divergence_and_bad_requests(tmp_path: Path) -> None:
         be.integrate(model, SimulationRequest(1.0, 0.1, param_values={"kk": 1.0}))
     with pytest.raises(SolverError, match="multiple of step_size"):
         be.integrate(model, SimulationRequest(1.0, 0.1, sampling_step_size=0.15))
-    res = be.integrate(model, SimulationRequest(0.5, 0.1, param_values={"k": -1.0},
-                                                outputs={"x": ("x", None)}))
+    with pytest.warns(UserWarning, match="no progress bar"):
+        res = be.integrate(model, SimulationRequest(0.5, 0.1, param_values={"k": -1.0},
+                                                    outputs={"x": ("x", None)}, progress=True))
     assert res.outputs["x"][0, 0] == 1.0 and res.final_state[0] < 1.0
 
 

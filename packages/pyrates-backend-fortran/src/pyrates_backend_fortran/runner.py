@@ -8,6 +8,7 @@ samples, row ``k`` holds the state (and assignments, inputs) at ``t_k = k * s * 
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -154,6 +155,9 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
     if request.solver_options:
         raise SolverError(f"solver_options {sorted(request.solver_options)} have no meaning for "
                           f"the fixed-step solver '{request.solver}' of the fortran backend")
+    if request.progress:
+        warnings.warn("the fortran backend runs the whole loop in one Fortran call and shows "
+                      "no progress bar", stacklevel=2)
     if request.batch_params:
         raise SolverError("the fortran backend has no batch axis; run the parameter sets one "
                           "by one (or use pyrates_sweep)")
