@@ -55,6 +55,9 @@ $(VPY):
 $(STAMP): $(PYPROJECTS) pyproject.toml $(SRC_DIRS) | $(VPY)
 	$(PIP) install -q --group dev $(PIP_FILTER)
 	$(PIP) install -q --no-build-isolation $(EDITABLES) $(PIP_FILTER)
+	# pycobi (AUTO-07p driver of the 1.x continuation workflow) requires pyrates>=1.2.2 from
+	# PyPI, which would replace our meta-package: installed without its dependencies.
+	$(PIP) install -q --no-deps 'pycobi>=1.0' $(PIP_FILTER)
 	touch $@
 
 install: $(STAMP)

@@ -3,20 +3,15 @@ and the original's pycobi workflow runs on them."""
 
 from __future__ import annotations
 
-import importlib.util
-import re
 from pathlib import Path
 
-import numpy as np
 import pytest
-from fortran_testlib import needs_gfortran
 
 from pyrates_backend_fortran.auto import par_slots
 from pyrates_frontend import CircuitTemplate
 
 HAVE_AUTO = Path("/usr/lib/auto-07p/lib").is_dir() or bool(
     __import__("os").environ.get("AUTO_DIR"))
-HAVE_PYCOBI = importlib.util.find_spec("pycobi") is not None
 
 
 def _write_qif(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
@@ -78,33 +73,3 @@ def test_delayed_systems_are_refused(out_dir: Path, monkeypatch: pytest.MonkeyPa
     assert not list(out_dir.iterdir())
 
 
-@needs_gfortran
-@pytest.mark.skipif(not HAVE_AUTO, reason="AUTO-07p not installed (apt-get install auto-07p)")
-@pytest.mark.skipif(not HAVE_PYCOBI, reason="pycobi not installed (pip install --no-deps "
-                    "pycobi: its requirement pyrates>=1.2.2 would replace this repository's "
-                    "pyrates)")
-def test_pycobi_workflow(out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The continuation gallery example of PyRates 1.x: time integration to t = 4, then a
-    bidirectional continuation in eta (ICP=4) that finds both folds."""
-    pytest.importorskip("pyrates", reason="the pyrates meta-package is not installed")
-    from pyrates_backend_fortran.pycobi_compat import prepare_pycobi
-
-    _write_qif(out_dir, monkeypatch)
-    auto_dir = prepare_pycobi()
-    from pycobi import ODESystem
-
-    qif_auto = ODESystem(eq_file="qif", working_dir=None, auto_dir=auto_dir, init_cont=False)
-    t_sols, t_cont = qif_auto.run(
-        c="ivp", name="time", DS=1e-4, DSMIN=1e-10, EPSL=1e-08, EPSU=1e-08, EPSS=1e-06,
-        DSMAX=1e-2, NMX=1000, UZR={14: 4.0}, STOP={"UZ1"})
-    eta_sols, eta_cont = qif_auto.run(
-        origin=t_cont, starting_point="UZ1", name="eta", bidirectional=True,
-        ICP=4, RL0=-20.0, RL1=20.0, IPS=1, ILP=1, ISP=2, ISW=1, NTST=400,
-        NCOL=4, IAD=3, IPLT=0, NBC=0, NINT=0, NMX=2000, NPR=10, MXBF=5, IID=2,
-        ITMX=40, ITNW=40, NWTN=12, JAC=0, EPSL=1e-06, EPSU=1e-06, EPSS=1e-04,
-        DS=1e-4, DSMIN=1e-8, DSMAX=5e-2, IADS=1, THL={}, THU={}, UZR={}, STOP={})
-    folds = eta_sols[eta_sols["bifurcation"] == "LP"]
-    etas = sorted(float(v) for v in np.ravel(folds["eta"].to_numpy()))
-    assert etas == pytest.approx([-5.7435, -3.1361], abs=1e-3)
-    qif_auto.close_session()
-    assert re.search(r"fort\.7|b\.eta", " ".join(p.name for p in out_dir.iterdir()))
