@@ -134,12 +134,12 @@ function tb = pyrates_stage(tb, s, c, dt, nsym, P)
   ex = u == 0;
   W(ex, 1) = 1;
   cu = ~ex & j >= 1;
-  q = u(cu);
-  L(cu, :) = j(cu) + [-1, 0, 1, 2];
+  q = u(cu, 1);
+  L(cu, :) = j(cu, 1) + [-1, 0, 1, 2];
   W(cu, :) = [-q .* (q - 1) .* (q - 2) / 6, (q + 1) .* (q - 1) .* (q - 2) / 2, ...
               -(q + 1) .* q .* (q - 2) / 2, (q + 1) .* q .* (q - 1) / 6];
   qu = ~ex & j == 0;
-  q = u(qu);
+  q = u(qu, 1);
   L(qu, :) = repmat([0, 1, 2, 0], nnz(qu), 1);
   W(qu, :) = [(q - 1) .* (q - 2) / 2, -q .* (q - 2), q .* (q - 1) / 2, zeros(nnz(qu), 1)];
   tb.base{s} = tb.src(:) + (P - L) * nsym;
