@@ -44,7 +44,7 @@ _DRIVER = r"""function [times, Y, yT, A, status] = @F@_run(T, dt, solver, opts)
   N = round(T / dt);
   stride = round(dts / dt);
   ns = round(T / dts);
-  times = (0:ns - 1).' * (stride * dt);
+  times = ((0:ns - 1).' * stride) * dt;
   zero = strcmp(history, 'zero');
   f = @@F@;
   switch solver

@@ -1,0 +1,103 @@
+"""Trajectories in GNU Octave against the numpy backend (compared on common time points)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matlab_testlib import needs_octave
+
+from pyrates_backend_matlab import MatlabBackend
+from pyrates_backend_numpy import NumpyBackend
+from pyrates_core.backend import CodegenOptions, SimulationRequest
+from pyrates_core.compile import compile_network
+from pyrates_frontend import CircuitTemplate
+
+pytestmark = [needs_octave, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+JRC = "model_templates.neural_mass_models.jansenrit.JRC"
+QIF = "model_templates.neural_mass_models.qif.qif"
+JRC_OUT = {"V_e": "pc/rpo_e_in/V", "V_i": "pc/rpo_i/V", "m": "pc/pro/m"}
+QIF_OUT = {"r": "p/qif_op/r", "v": "p/qif_op/v"}
+
+
+def _max_diff(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, int]:
+    """Largest difference on the common time points (times rounded to 1e-9) and their number."""
+    a = a.set_axis(np.round(np.asarray(a.index, dtype=float), 9))
+    b = b.set_axis(np.round(np.asarray(b.index, dtype=float), 9))
+    common = a.index.intersection(b.index)
+    return float(np.max(np.abs(a.loc[common].to_numpy() - b.loc[common].to_numpy()))), common.size
+
+
+@pytest.mark.parametrize("path, outputs, t_end, dt", [(JRC, JRC_OUT, 0.1, 1e-4),
+                                                     (QIF, QIF_OUT, 2.0, 1e-3)])
+@pytest.mark.parametrize("solver", ["euler", "heun", "rk4"])
+def test_fixed_step_equals_numpy(path: str, outputs: dict, t_end: float, dt: float,
+                                 solver: str) -> None:
+    """JRC and QIF: the generated fixed-step drivers reproduce numpy's trajectories to 1e-10."""
+    res = {be: CircuitTemplate.from_yaml(path).run(t_end, dt, outputs=outputs, solver=solver,
+                                                   backend=be) for be in ("numpy", "matlab")}
+    assert res["matlab"].index[0] == 0.0  # 1.x rows: the first row is the initial state
+    diff, n_common = _max_diff(res["numpy"], res["matlab"])
+    assert n_common >= round(t_end / dt) - 1
+    assert diff < 1e-10
+
+
+def test_ode45_equals_scipy_within_tolerance() -> None:
+    """QIF: Octave's ode45 and scipy's RK45 agree to their tolerances (rtol 1e-9).
+
+    Without inputs both are within 1e-10 of a run at rtol 1e-12; with a step input (linearly
+    interpolated, so the vector field has kinks at t = 0.99 and 1.0) both are within about
+    1e-6 of it, the step-size controllers crossing the kinks differently.
+    """
+    n, dt = 400, 1e-2
+    drive = 3.0 * (np.arange(n) * dt > 1.0)
+    kwargs = {"rtol": 1e-9, "atol": 1e-11, "outputs": QIF_OUT, "sampling_step_size": 0.05}
+    for inputs, tol in (({}, 1e-8), ({"p/qif_op/I_ext": drive}, 1e-5)):
+        ref = CircuitTemplate.from_yaml(QIF).run(n * dt, dt, solver="scipy", method="RK45",
+                                                 inputs=inputs, **kwargs)
+        got = CircuitTemplate.from_yaml(QIF).run(n * dt, dt, solver="ode45", backend="matlab",
+                                                 inputs=inputs, **kwargs)
+        diff, n_common = _max_diff(ref, got)
+        assert n_common >= 79
+        assert diff < tol
+        if inputs:  # the input is really applied: without it the trajectory differs by far more
+            assert _max_diff(got, previous)[0] > 0.1
+        previous = got
+
+
+def _delayed_jrc_pair(delay: float) -> CircuitTemplate:
+    """Two JRC columns, coupled both ways through delayed edges from the sigmoid output."""
+    jrc = CircuitTemplate.from_yaml(JRC)
+    return CircuitTemplate("pair", circuits={"a": jrc, "b": jrc}, edges=[
+        ("a/pc/pro/m", "b/pc/rpo_e_in/m_in", None, {"weight": 40.0, "delay": delay}),
+        ("b/pc/pro/m", "a/pc/rpo_e_in/m_in", None, {"weight": 20.0, "delay": 2 * delay}),
+    ])
+
+
+@pytest.mark.parametrize("solver, delay", [("rk4", 1e-3), ("heun", 1.55e-3)])
+def test_delayed_network_equals_numpy(solver: str, delay: float, tmp_path: Path) -> None:
+    """Delayed edges from assignments (exact and interpolated lags), history 'initial'."""
+    system = compile_network(_delayed_jrc_pair(delay).network())
+    outputs = {"pa": ("m_pro_pc", np.array([0, 1])),
+               "v": (system.states[0].name, np.arange(system.states[0].size))}
+    n_steps, dt = 1000, 1e-4
+    results = {}
+    for name, backend in (("numpy", NumpyBackend()), ("matlab", MatlabBackend())):
+        code = backend.generate(system, CodegenOptions(solver=solver, step_size=dt))
+        folder = tmp_path / name
+        folder.mkdir()
+        model = backend.load(code, folder)
+        request = SimulationRequest(n_steps * dt, dt, solver=solver, outputs=outputs,
+                                    history="initial")
+        res = backend.integrate(model, request)
+        results[name] = {k: pd.DataFrame(v, index=np.round(res.time / dt).astype(int))
+                         for k, v in res.outputs.items()}
+    for key in outputs:
+        diff, n_common = _max_diff(results["numpy"][key], results["matlab"][key])
+        assert n_common == n_steps - 1
+        assert diff < 1e-10, key
+    spread = results["matlab"]["pa"].to_numpy()
+    assert np.ptp(spread[:, 0]) > 1e-3  # the model moves: the comparison means something
