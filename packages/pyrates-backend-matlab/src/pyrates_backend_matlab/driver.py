@@ -156,7 +156,13 @@ function z = pyrates_reads(H, tabs, s, n, zero)
     Hh = H{tb.hist};
     v = sum(tb.w{s} .* Hh(tb.base{s} + n * tb.nsym), 2);
     if zero
-      v(tb.lag{s} > n + 1e-9) = 0;
+      % before t = 0 the history is 0; at t = 0 exactly, stage 1 reads the initial value and
+      % the later stages (which integrate up to that point) the left limit 0
+      edge = 1e-9;
+      if s > 1
+        edge = -1e-9;
+      end
+      v(tb.lag{s} > n + edge) = 0;
     end
     z{k} = v;
   end
