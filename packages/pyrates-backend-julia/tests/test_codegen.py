@@ -165,3 +165,8 @@ def test_request_errors(tmp_path: Path) -> None:
         backend.integrate(model, SimulationRequest(1.0, 1e-3, solver="scipy"))
     with pytest.raises(SolverError, match="history must be one of"):
         backend.integrate(model, SimulationRequest(1.0, 1e-3, history="none"))
+    with pytest.raises(TypeError, match="option 'rtol' of solver 'julia_ode'"):
+        backend.integrate(model, SimulationRequest(1.0, 1e-3, solver="julia_ode",
+                                                   solver_options={"rtol": "1e-3"}))
+    with pytest.raises(ValueError, match="unknown option 'numba' for the julia backend"):
+        backend.generate(template_system(QIF), CodegenOptions(extra={"numba": True}))

@@ -106,6 +106,11 @@ def test_errors_before_octave_starts(tmp_path: Path) -> None:
         backend.integrate(model, SimulationRequest(0.01, 1e-4, solver_options={"rtol": 1.0}))
     with pytest.raises(SolverError, match="history must be one of"):
         backend.integrate(model, SimulationRequest(0.01, 1e-4, history="const"))
+    with pytest.raises(TypeError, match="option 'rtol' of solver 'ode23'"):
+        backend.integrate(model, SimulationRequest(0.01, 1e-4, solver="ode23",
+                                                   solver_options={"rtol": "tight"}))
+    with pytest.raises(ValueError, match="unknown option 'numba' for the matlab backend"):
+        backend.generate(system, CodegenOptions(extra={"numba": True}))
 
 
 def _zero_history_solution(t: np.ndarray) -> np.ndarray:

@@ -74,6 +74,12 @@ class JuliaBackend:
         if options.target not in ("simulate", "vector_field"):
             raise ValueError(f"the julia backend generates targets 'simulate' and "
                              f"'vector_field', not '{options.target}'")
+        known = {o.name: o for o in self.option_specs}
+        for key, value in options.extra.items():
+            if key not in known:
+                raise ValueError(f"unknown option '{key}' for the julia backend; accepted: "
+                                 f"{', '.join(sorted(known)) or 'none'}")
+            known[key].check(value, "the julia backend")
         files, layout = generate_files(system, options.func_name)
         main = files.pop(f"{options.func_name}.jl")
         return GeneratedCode(backend=self.name, source=main, suffix=self.file_suffix,
@@ -160,7 +166,10 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
         raise SolverError("step_size, simulation_time and sampling_step_size must be positive")
     options: dict[str, Any] = {"solver": request.solver, "dts": stride * dt,
                                "history": request.history, "record": True}
-    options.update(request.solver_options)
+    spec = {o.name: o for s in JuliaBackend.solver_specs if s.name == request.solver
+            for o in s.options}
+    for key, value in request.solver_options.items():
+        options[key] = spec[key].check(value, f"solver '{request.solver}' of the julia backend")
     params = {}
     for name, value in request.param_values.items():
         if name not in system.params:

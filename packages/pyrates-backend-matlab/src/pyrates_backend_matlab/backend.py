@@ -71,6 +71,12 @@ class MatlabBackend:
         if options.target not in ("simulate", "vector_field"):
             raise ValueError(f"the matlab backend generates targets 'simulate' and "
                              f"'vector_field', not '{options.target}'")
+        known = {o.name: o for o in self.option_specs}
+        for key, value in options.extra.items():
+            if key not in known:
+                raise ValueError(f"unknown option '{key}' for the matlab backend; accepted: "
+                                 f"{', '.join(sorted(known)) or 'none'}")
+            known[key].check(value, "the matlab backend")
         files, layout = generate_files(system, options.func_name)
         main = files.pop(f"{options.func_name}.m")
         return GeneratedCode(backend=self.name, source=main, suffix=self.file_suffix,
@@ -165,6 +171,9 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
         allowed = "none" if solver in FIXED else "rtol, atol"
         raise SolverError(f"unknown solver_options {sorted(request.solver_options)} for solver "
                           f"'{solver}' of the matlab backend; accepted: {allowed}")
+    spec = {o.name: o for s in MatlabBackend.solver_specs if s.name == solver for o in s.options}
+    tolerances = {key: float(spec[key].check(value, f"solver '{solver}' of the matlab backend"))
+                  for key, value in request.solver_options.items()}
     if solver in ("ode45", "ode23") and layout.delayed:
         raise SolverError(f"the model has delays, which '{solver}' cannot handle: use solver "
                           "'dde23' (MATLAB only) or a fixed-step solver (euler, heun, rk4)")
@@ -194,7 +203,7 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
                             "record_assign": float(any(s in layout.locals and s not in
                                                        {x.name for x in system.states}
                                                        for s, _ in request.outputs.values()))}
-    opts.update({k: float(v) for k, v in request.solver_options.items()})
+    opts.update(tolerances)
     if params:
         opts["params"] = params
     if series:
