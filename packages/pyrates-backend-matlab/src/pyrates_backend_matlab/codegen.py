@@ -241,8 +241,8 @@ class _Writer:
                  "  p = struct();"]
         for name, spec in sys_.params.items():
             lines.append(f"  p.{lay.fields[name]} = {matlab_literal(_as_float(spec.value))};")
-        for name, spec in sys_.inputs.items():
-            lines.append(f"  p.{lay.fields[name]} = {matlab_literal(_as_float(spec.default))};")
+        for name, inp in sys_.inputs.items():
+            lines.append(f"  p.{lay.fields[name]} = {matlab_literal(_as_float(inp.default))};")
         lines += ["  if nargin > 0",
                   "    fn = fieldnames(over);",
                   "    for k = 1:numel(fn)",
