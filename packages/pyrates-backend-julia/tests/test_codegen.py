@@ -103,11 +103,26 @@ def test_delayed_model_uses_history_lookups() -> None:
     assert len(calls) == n_delayed == 1
     assert "d = [0.001, 0.0025]" in src or "d = [0.0025, 0.001]" in src
     assert re.search(r"pyrates_table\(src\[\.!m\], d\[\.!m\], \(h, p, tt\) -> "
-                     r"pair_observe\(h\(p, tt\), h, p, tt\)\.m_pro_pc\)", src)
+                     r"pair_source_m_pro_pc\(h\(p, tt\), p, tt\)\)", src)
+    source = src[src.index("function pair_source_m_pro_pc(u, p, t)"):]
+    source = source[:source.index("\nend\n")]
+    assert "pyrates_delayed" not in source and "m_pro_pc = @. " in source
     assert "tt = t - lag" in src and "tab.getter(h, p, tt)" in src
     assert "DDEProblem(pair!, y0, pair_history, (0.0, T), p; constant_lags = p.pyrates_lags)" \
         in driver
     assert "solve(prob, MethodOfSteps(alg); saveat = saveat, opts...)" in driver
+
+
+def test_delayed_variable_with_delayed_inputs_is_refused() -> None:
+    """A delayed algebraic variable must be computable from the delayed state alone."""
+    x, a, tau = sp.symbols("x a tau")
+    from pyrates_core.system import Assignment, ParameterSpec
+
+    system = SystemIR([StateSpec("x", 0, np.ones(1), ["n/op/x"])], [-Past(a, tau)],
+                      {"tau": ParameterSpec("tau", np.asarray(1.0))}, {},
+                      [Assignment("a", x + Past(x, tau), 1, ["n/op/a"])])
+    with pytest.raises(EquationError, match="'a' .*depends on delayed values itself"):
+        JuliaBackend().generate(system, CodegenOptions())
 
 
 def test_past_reads_state_history() -> None:

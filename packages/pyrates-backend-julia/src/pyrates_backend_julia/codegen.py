@@ -192,7 +192,7 @@ class _Writer:
         return " .+ ".join(terms)
 
     # -- function bodies ---------------------------------------------------------------------
-    def _prologue(self, body: _Body) -> None:
+    def _prologue(self, body: _Body, only: set[str] | None = None) -> None:
         lay = self.layout
         for s in self.system.states:
             body.lines.append(f"    {lay.locals[s.name]} = @view u[{s.start + 1}:"
@@ -201,6 +201,8 @@ class _Writer:
             body.lines.append(f"    {lay.locals[name]} = pyrates_input(p.{lay.fields[name]}, t, "
                               "p.pyrates_dt, p.pyrates_hold)")
         for a in self.system.assignments:
+            if only is not None and a.name not in only:
+                continue
             expr = body.lower(a.expr)
             code = self.printer.doprint(expr)
             if self.is_array(expr):
@@ -293,7 +295,42 @@ class _Writer:
         if sym in {s.name for s in self.system.states}:
             st = self.system.state(sym)
             return f"(h, p, tt) -> h(p, tt)[{st.start + 1}:{st.start + st.size}]"
-        return f"(h, p, tt) -> {lay.func}_observe(h(p, tt), h, p, tt).{lay.locals[sym]}"
+        return f"(h, p, tt) -> {lay.func}_source_{lay.locals[sym]}(h(p, tt), p, tt)"
+
+    def _closure(self, sym: str) -> set[str]:
+        """The assignments ``sym`` needs (itself included); none may read delayed values."""
+        by_name = {a.name: a for a in self.system.assignments}
+        delayed = {k for k, b in enumerate(self.system.edges) if b.delayed}
+        need, todo = set(), [sym]
+        while todo:
+            name = todo.pop()
+            if name in need:
+                continue
+            need.add(name)
+            expr = by_name[name].expr
+            for e in sp.preorder_traversal(expr):
+                if isinstance(e, Past) or (isinstance(e, EdgeSum) and int(e.args[1]) in delayed):
+                    raise EquationError(
+                        f"the julia backend reads the delayed variable '{sym}' from the "
+                        f"delayed state, but it depends on delayed values itself (through "
+                        f"'{name}'); delay a state variable instead, or use backend='numpy'")
+            todo += [str(x) for x in expr.free_symbols if str(x) in by_name]
+        return need
+
+    def sources(self) -> list[str]:
+        """``F_source_<x>(u, p, t)`` for every delayed algebraic variable ``x``."""
+        lay = self.layout
+        names = {a.name for a in self.system.assignments}
+        used = [b.source for k, b in enumerate(self.system.edges) if k in lay.bundle_table]
+        used += [str(e.args[0]) for e in lay.past_table]
+        lines: list[str] = []
+        for sym in dict.fromkeys(s for s in used if s in names):
+            body = _Body(self)
+            self._prologue(body, self._closure(sym))
+            lines += [f'"""The delayed variable {lay.locals[sym]} at (u, t)."""',
+                      f"function {lay.func}_source_{lay.locals[sym]}(u, p, t)", *body.lines,
+                      f"    return {lay.locals[sym]}", "end", ""]
+        return lines[:-1]
 
     def main_file(self) -> str:
         """Text of ``F.jl``."""
@@ -307,6 +344,9 @@ class _Writer:
                   f"{lay.func}_history(p, t) = p.pyrates_zero ? zero(p.pyrates_u0) : "
                   "copy(p.pyrates_u0)"],
                  [_HELPERS.strip("\n")]]
+        sources = self.sources()
+        if sources:
+            parts.insert(4, sources)
         return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
