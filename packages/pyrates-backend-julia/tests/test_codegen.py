@@ -75,6 +75,14 @@ def test_equations_read_back(path: str) -> None:
     names["t"] = system.time
     for (_, _, text), expr in zip(lines, system.derivatives):
         assert sp.simplify(_read_back(text, names) - expr) == 0, text
+    body = code.source[code.source.index("function f!("):]
+    checked = 0
+    for a in system.assignments:  # algebraic variables printed without temporaries
+        found = re.search(rf"^    {layout.locals[a.name]} = @\. (.*)$", body, flags=re.M)
+        if found and "_t" not in found.group(1):
+            assert sp.simplify(_read_back(found.group(1), names) - a.expr) == 0, a.name
+            checked += 1
+    assert checked >= (4 if path == JRC else 0)
 
 
 def test_parameter_order_and_arguments() -> None:

@@ -186,3 +186,17 @@ def test_dde23_driver_with_a_stand_in(history: str, exact, record: bool, tmp_pat
     assigned = struct_fields(data["A"])
     local = model.code.metadata["layout"].locals["a"]
     assert np.max(np.abs(assigned[local][:, 0] - data["Y"][:, 0])) < 1e-12
+
+
+@needs_octave
+def test_divergence_names_the_variable(tmp_path: Path) -> None:
+    """x' = x^2 from x(0) = 1 blows up at t = 1: a DivergenceError names x and a time."""
+    from pyrates_core.errors import DivergenceError
+
+    x = sp.Symbol("x")
+    system = SystemIR([StateSpec("x", 0, np.ones(1), ["n/op/x"])], [x**2], {}, {}, [])
+    backend = MatlabBackend()
+    model = backend.load(backend.generate(system, CodegenOptions()), tmp_path)
+    with pytest.raises(DivergenceError, match=r"state variable\(s\) x became non-finite by t ="):
+        backend.integrate(model, SimulationRequest(2.0, 0.01, solver="rk4",
+                                                   outputs={"x": ("x", np.zeros(1, int))}))
