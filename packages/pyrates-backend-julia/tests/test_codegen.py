@@ -79,7 +79,7 @@ def test_equations_read_back(path: str) -> None:
     checked = 0
     for a in system.assignments:  # algebraic variables printed without temporaries
         found = re.search(rf"^    {layout.locals[a.name]} = @\. (.*)$", body, flags=re.M)
-        if found and "_t" not in found.group(1):
+        if found and not re.search(r"\b_t\d+", found.group(1)):
             assert sp.simplify(_read_back(found.group(1), names) - a.expr) == 0, a.name
             checked += 1
     assert checked >= (4 if path == JRC else 0)
