@@ -193,3 +193,14 @@ def test_request_errors(tmp_path: Path) -> None:
                                                    solver_options={"rtol": "1e-3"}))
     with pytest.raises(ValueError, match="unknown option 'numba' for the julia backend"):
         backend.generate(template_system(QIF), CodegenOptions(extra={"numba": True}))
+
+
+def test_file_name_other_than_the_function(tmp_path: Path) -> None:
+    """A file_name whose stem differs from func_name: the driver includes the right file."""
+    CircuitTemplate.from_yaml(QIF).get_run_func("qif", file_name=str(tmp_path / "other"),
+                                                backend="julia")
+    assert sorted(os.listdir(tmp_path)) == ["other.jl", "other_run.jl"]
+    driver = (tmp_path / "other_run.jl").read_text()
+    assert 'include(joinpath(@__DIR__, "other.jl"))' in driver
+    assert 'include("other_run.jl")' in driver and "function qif_run(" in driver
+    assert parse_errors(driver) == []

@@ -98,7 +98,8 @@ class JuliaBackend:
             stem = Path(file_name).stem
             main = files.pop(f"{code.func_name}.jl")
             run = files.pop(f"{code.func_name}_run.jl").replace(
-                f'"{code.func_name}.jl"', f'"{stem}.jl"')
+                f'"{code.func_name}.jl"', f'"{stem}.jl"').replace(
+                f'include("{code.func_name}_run.jl")', f'include("{stem}_run.jl")')
             code.source, code.files = main, {f"{stem}_run.jl": run}
             path = workdir / f"{stem}{code.suffix}"
         else:
@@ -109,17 +110,17 @@ class JuliaBackend:
         system = code.system
         args = tuple(np.asarray(system.params[n].value) for n in system.params)
         args += tuple(np.asarray(system.inputs[n].default) for n in system.inputs)
+        run_file = workdir / next(iter(code.files))
         return LoadedModel(code=code, path=path, func=JuliaVectorField(code, path), args=args,
-                           handle=(workdir, path))
+                           handle=run_file)
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
         """Simulate with the generated driver in Julia (needs a Julia installation)."""
         code: GeneratedCode = model.code
         system, layout = code.system, code.metadata["layout"]
         job, inputs, stride = _job(system, layout, request)
-        workdir, _ = model.handle
         start = time.perf_counter()
-        data = run_job(workdir, code.func_name, job, inputs)
+        data = run_job(Path(model.handle), code.func_name, job, inputs)
         times = np.asarray(data["times"]).ravel()
         states = np.asarray(data["states"]).reshape(times.size, -1)
         outputs = {}

@@ -59,17 +59,17 @@ def job_text(simulation_time: float, step_size: float, options: dict[str, Any],
             f"dt = {julia_literal(float(step_size))}, options = {_named_tuple(options, raw)})\n")
 
 
-def run_job(model_dir: Path, func: str, job: str, inputs: dict[str, np.ndarray]
+def run_job(run_file: Path, func: str, job: str, inputs: dict[str, np.ndarray]
             ) -> dict[str, np.ndarray]:
-    """Run ``<func>_main(jobdir)`` and read the CSV results back."""
+    """Run ``<func>_main(jobdir)`` of the driver ``run_file`` and read the CSV results back."""
     exe = find_julia()
     if exe is None:
         raise SolverError(
             "the julia backend needs a Julia installation to run simulations, and none was "
             f"found (set {JULIA_ENV} or put 'julia' on the PATH; DifferentialEquations.jl must "
-            f"be installed). The generated files are in {model_dir}: {func}.jl and "
-            f"{func}_run.jl")
-    run_file = (Path(model_dir) / f"{func}_run.jl").resolve()
+            f"be installed). The generated files are in {Path(run_file).parent}: the model "
+            f"and its driver {Path(run_file).name}")
+    run_file = Path(run_file).resolve()
     with tempfile.TemporaryDirectory(prefix="pyrates_julia_") as tmp:
         jobdir = Path(tmp)
         for name, arr in inputs.items():
