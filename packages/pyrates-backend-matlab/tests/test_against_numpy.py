@@ -123,3 +123,23 @@ def test_inputs_and_distributed_delays_equal_numpy() -> None:
     assert n_common == n - 1
     assert diff < 1e-10
     assert np.ptp(got["rb"].to_numpy()) > 0.05  # the delayed coupling moves population b
+
+
+def test_parameter_overrides_equal_numpy(tmp_path: Path) -> None:
+    """SimulationRequest.param_values (a scalar and edge weights) as in the numpy backend."""
+    system = compile_network(CircuitTemplate.from_yaml(JRC).network())
+    weights = next(b.weights for b in system.edges if b.n_edges == 2)
+    overrides = {"u": 150.0, weights: np.array([100.0, 40.0])}
+    outputs = {"v": (system.states[0].name, np.zeros(1, np.int64))}
+    results = {}
+    for name, backend in (("numpy", NumpyBackend()), ("matlab", MatlabBackend())):
+        folder = tmp_path / name
+        folder.mkdir()
+        model = backend.load(backend.generate(system, CodegenOptions(solver="heun")), folder)
+        for label, values in (("default", {}), ("changed", overrides)):
+            res = backend.integrate(model, SimulationRequest(0.05, 1e-4, solver="heun",
+                                                             outputs=outputs,
+                                                             param_values=values))
+            results[name, label] = pd.DataFrame(res.outputs["v"], index=res.time)
+    assert _max_diff(results["numpy", "changed"], results["matlab", "changed"])[0] < 1e-12
+    assert _max_diff(results["matlab", "default"], results["matlab", "changed"])[0] > 1e-4
