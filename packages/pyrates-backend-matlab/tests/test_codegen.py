@@ -200,3 +200,14 @@ def test_divergence_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(DivergenceError, match=r"state variable\(s\) x became non-finite by t ="):
         backend.integrate(model, SimulationRequest(2.0, 0.01, solver="rk4",
                                                    outputs={"x": ("x", np.zeros(1, int))}))
+
+
+@pytest.mark.parametrize("case", testing.reference_cases(), ids=lambda c: c.name)
+def test_no_octave_only_syntax(case: testing.ReferenceCase) -> None:
+    """The files are meant for MATLAB too: none of Octave's own syntax outside comments."""
+    code = MatlabBackend().generate(case.system, CodegenOptions(func_name="f"))
+    octave_only = re.compile(r'"|#|!=|\+=|-=|\+\+|\bend(function|if|for|while|switch)\b|'
+                             r"\bprintf\b|\bunwind_protect\b")
+    for name, text in {"f.m": code.source, **code.files}.items():
+        for line in text.splitlines():
+            assert not octave_only.search(line.split("%")[0]), (name, line)
