@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from pyrates_backend_matlab.codegen import Layout, generate_files
-from pyrates_backend_matlab.octave import find_octave, run_driver, struct_fields
+from pyrates_backend_matlab.octave import evaluate_field, find_octave, run_driver, struct_fields
 from pyrates_backend_matlab.printer import SUPPORTED_FUNCTIONS
 from pyrates_core.backend import (
     HISTORY_MODES,
@@ -289,8 +289,6 @@ class OctaveVectorField:
 
     def __call__(self, t: float, y: np.ndarray, *args: Any) -> np.ndarray:
         """``dy/dt`` at ``(t, y)`` with parameter/input values ``args`` (``code.arg_names``)."""
-        from pyrates_backend_matlab.octave import evaluate_field
-
         layout: Layout = self.code.metadata["layout"]
         if layout.delayed:
             raise SolverError(f"{self.code.func_name} reads delayed values; evaluate it through "

@@ -18,7 +18,7 @@ from scipy import io as sio
 
 from pyrates_core.errors import SolverError
 
-__all__ = ["OCTAVE_ENV", "find_octave", "run_driver"]
+__all__ = ["OCTAVE_ENV", "evaluate_field", "find_octave", "run_driver", "struct_fields"]
 
 OCTAVE_ENV = "PYRATES_OCTAVE"
 """Environment variable naming the Octave executable (default: ``octave-cli`` on the PATH)."""
