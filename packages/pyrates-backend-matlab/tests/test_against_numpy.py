@@ -13,7 +13,7 @@ from pyrates_backend_matlab import MatlabBackend
 from pyrates_backend_numpy import NumpyBackend
 from pyrates_core.backend import CodegenOptions, SimulationRequest
 from pyrates_core.compile import compile_network
-from pyrates_frontend import CircuitTemplate
+from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
 
 pytestmark = [needs_octave, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -143,3 +143,31 @@ def test_parameter_overrides_equal_numpy(tmp_path: Path) -> None:
             results[name, label] = pd.DataFrame(res.outputs["v"], index=res.time)
     assert _max_diff(results["numpy", "changed"], results["matlab", "changed"])[0] < 1e-12
     assert _max_diff(results["matlab", "default"], results["matlab", "changed"])[0] > 1e-4
+
+
+def _complex_pair() -> CircuitTemplate:
+    """Two complex Stuart-Landau oscillators, z' = (mu + i omega) z - |z|^2 z + c * z_other."""
+    op = OperatorTemplate("sl", equations="z' = (mu + I*omega)*z - abs(z)**2*z + c_in",
+                          variables={"z": "output(0.5+0.1j)", "mu": 1.0, "omega": 6.0,
+                                     "c_in": "input(0.0)"})
+    node = NodeTemplate("sl_node", operators=[op])
+    circuit = CircuitTemplate("sl_pair", nodes={"a": node, "b": node}, edges=[
+        ("a/sl/z", "b/sl/c_in", None, {"weight": 0.5}),
+        ("b/sl/z", "a/sl/c_in", None, {"weight": 0.2})])
+    circuit.update_var(node_vars={"b/sl/z": -0.3 + 0.4j, "b/sl/omega": 4.0})
+    return circuit
+
+
+def test_complex_system_equals_numpy() -> None:
+    """Complex-valued states: RK4 equal to numpy to 1e-10, ode45 to RK45 within tolerance."""
+    out = {"za": "a/sl/z", "zb": "b/sl/z"}
+    ref = _complex_pair().run(2.0, 1e-3, outputs=out, solver="rk4")
+    got = _complex_pair().run(2.0, 1e-3, outputs=out, solver="rk4", backend="matlab")
+    assert np.iscomplexobj(got["za"].to_numpy())
+    diff, n_common = _max_diff(ref, got)
+    assert n_common == 1999 and diff < 1e-10
+    tol = {"rtol": 1e-9, "atol": 1e-11, "sampling_step_size": 0.1}
+    ref = _complex_pair().run(2.0, 1e-3, outputs=out, solver="scipy", method="RK45", **tol)
+    got = _complex_pair().run(2.0, 1e-3, outputs=out, solver="ode45", backend="matlab", **tol)
+    assert _max_diff(ref, got)[0] < 1e-7
+    assert np.ptp(np.abs(got["zb"].to_numpy())) > 0.1

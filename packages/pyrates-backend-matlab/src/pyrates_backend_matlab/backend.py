@@ -61,7 +61,7 @@ class MatlabBackend:
     @property
     def capabilities(self) -> frozenset[str]:
         """Delays and adaptive solvers; ``execute`` where GNU Octave is installed."""
-        caps = {"delays", "distributed_delays", "adaptive"}
+        caps = {"delays", "distributed_delays", "adaptive", "complex"}
         if find_octave() is not None:
             caps.add("execute")
         return frozenset(caps)
@@ -120,7 +120,8 @@ class MatlabBackend:
         data = run_driver(Path(model.handle), code.func_name, job, timeout)
         run_time = time.perf_counter() - start
         status = int(np.asarray(data["status"]).ravel()[0])
-        final = np.asarray(data["yT"], dtype=float).ravel()
+        dtype = system.value_dtype
+        final = np.asarray(data["yT"], dtype=dtype).ravel()
         if status >= 0:
             bad = [s.name for s in system.states
                    if not np.all(np.isfinite(final[s.start:s.start + s.size]))]
@@ -129,7 +130,7 @@ class MatlabBackend:
                                   f"{status * request.step_size:g}; try a smaller step size or "
                                   "check the parameters")
         times = np.asarray(data["times"], dtype=float).ravel()
-        states = np.asarray(data["Y"], dtype=float).reshape(times.size, -1)
+        states = np.asarray(data["Y"], dtype=dtype).reshape(times.size, -1)
         assigned = struct_fields(data["A"])
         outputs = {}
         for key, (sym, idx) in request.outputs.items():
@@ -138,12 +139,12 @@ class MatlabBackend:
                 st = system.state(sym)
                 outputs[key] = states[:, st.start + index % st.size]
             elif sym in layout.locals:
-                values = assigned[layout.locals[sym]].reshape(times.size, -1)
+                values = assigned[layout.locals[sym]].astype(dtype).reshape(times.size, -1)
                 outputs[key] = values[:, index % values.shape[1]]
             elif sym in system.inputs:
                 arr = series.get(sym)
                 if arr is None:
-                    arr = np.asarray(system.inputs[sym].default, float)[None, :]
+                    arr = np.asarray(system.inputs[sym].default, dtype)[None, :]
                 rows = np.minimum(np.arange(times.size) * stride, arr.shape[0] - 1)
                 outputs[key] = arr[rows][:, index % arr.shape[1]]
             else:
@@ -198,7 +199,7 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
     params = _overrides(system, layout, request.param_values)
     if solver in FIXED:
         _check_delays(system, layout, request.param_values, dt)
-    series = _inputs(system, request.inputs, n_steps)
+    series = _inputs(system, request.inputs, n_steps, system.value_dtype)
     opts: dict[str, Any] = {"dts": stride * dt, "history": request.history,
                             "record_assign": float(any(s in layout.locals and s not in
                                                        {x.name for x in system.states}
@@ -208,9 +209,9 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
         opts["params"] = params
     if series:
         opts["inputs"] = {layout.fields[k]: v for k, v in series.items()}
-    y0 = system.initial_state().astype(float)
+    y0 = system.initial_state()
     if request.initial_state is not None:
-        given = np.asarray(request.initial_state, dtype=float).ravel()
+        given = np.asarray(request.initial_state, dtype=system.value_dtype).ravel()
         if given.shape != y0.shape:
             raise SolverError(f"initial_state has {given.size} elements, the model has "
                               f"{y0.size} state variables")
@@ -227,16 +228,17 @@ def _overrides(system: SystemIR, layout: Layout, values: dict[str, Any]) -> dict
             raise VariableNotFoundError(f"parameter '{name}' is not part of the model; known "
                                         f"parameters: {', '.join(sorted(system.params))}")
         old = np.asarray(system.params[name].value)
-        new = np.asarray(value, dtype=float)
+        new = np.asarray(value)
+        new = new.astype(complex if np.iscomplexobj(new) or old.dtype.kind == "c" else float)
         if new.size != old.size:
             raise SolverError(f"parameter '{name}' has shape {old.shape}, the override has "
                               f"shape {new.shape}")
-        out[layout.fields[name]] = new.reshape(old.shape) if old.ndim else float(new.ravel()[0])
+        out[layout.fields[name]] = new.reshape(old.shape) if old.ndim else new.ravel()[0].item()
     return out
 
 
-def _inputs(system: SystemIR, inputs: dict[str, np.ndarray], n_steps: int
-            ) -> dict[str, np.ndarray]:
+def _inputs(system: SystemIR, inputs: dict[str, np.ndarray], n_steps: int,
+            dtype: np.dtype) -> dict[str, np.ndarray]:
     unknown = set(inputs) - set(system.inputs)
     if unknown:
         raise VariableNotFoundError(f"input(s) {sorted(unknown)} are not part of the model; "
@@ -244,7 +246,7 @@ def _inputs(system: SystemIR, inputs: dict[str, np.ndarray], n_steps: int
     out = {}
     for name, data in inputs.items():
         size = system.inputs[name].size
-        arr = np.asarray(data, dtype=float)
+        arr = np.asarray(data, dtype=dtype)
         if arr.ndim == 1 and size == 1:
             arr = arr[:, None]
         if arr.ndim != 2 or arr.shape[1] != size or arr.shape[0] < min(n_steps, 2):
@@ -299,6 +301,7 @@ class OctaveVectorField:
                             f"({', '.join(names)}), got {len(args)}")
         values = {}
         for name, value in zip(names, args):
-            values[layout.fields[name]] = np.asarray(value, dtype=float)
+            values[layout.fields[name]] = np.asarray(value)
+        dtype = self.code.system.value_dtype
         return evaluate_field(self.folder, self.code.func_name, float(t),
-                              np.asarray(y, dtype=float).ravel(), values)
+                              np.asarray(y, dtype=dtype).ravel(), values).astype(dtype)

@@ -73,20 +73,23 @@ class Layout:
 def matlab_literal(value: np.ndarray | float) -> str:
     """A MATLAB literal for a number, a column vector (1-D) or a matrix (2-D)."""
     arr = np.asarray(value)
-    if arr.dtype.kind == "c":
-        raise EquationError("complex values are not supported by the matlab backend")
     if arr.dtype.kind == "b":
         arr = arr.astype(float)
 
-    def num(x: float | int) -> str:
-        if arr.dtype.kind in "iu":
-            return str(int(x))
-        x = float(x)
+    def real(x: float) -> str:
         if np.isnan(x):
             return "NaN"
         if np.isinf(x):
             return "Inf" if x > 0 else "-Inf"
-        return repr(x)
+        return repr(float(x))
+
+    def num(x: complex | float | int) -> str:
+        if arr.dtype.kind in "iu":
+            return str(int(x))  # type: ignore[arg-type]
+        if arr.dtype.kind == "c":
+            z = complex(x)
+            return f"complex({real(z.real)}, {real(z.imag)})"
+        return real(float(x))  # type: ignore[arg-type]
 
     if arr.ndim == 0:
         return num(arr.item())
@@ -253,7 +256,7 @@ class _Writer:
                   "    end",
                   "  end",
                   "  meta = struct();",
-                  f"  meta.y0 = {matlab_literal(sys_.initial_state().astype(float))};",
+                  f"  meta.y0 = {matlab_literal(sys_.initial_state())};",
                   f"  meta.dde_ok = {'true' if self._dde_ok() else 'false'};",
                   "  meta.hist = {};"]
         for sym in lay.hist:
@@ -344,9 +347,6 @@ def generate_files(system: SystemIR, func: str) -> tuple[dict[str, str], Layout]
     if len(system.derivatives) != len(system.states):
         raise ValueError(f"the system has {len(system.states)} states but "
                          f"{len(system.derivatives)} derivatives")
-    if system.is_complex:
-        raise EquationError("the matlab backend does not support complex-valued systems; use "
-                            "backend='numpy'")
     if system.dtype != "float64":
         raise EquationError("the matlab backend computes in double precision only; use "
                             "float_precision='float64'")

@@ -98,4 +98,4 @@ def evaluate_field(model_dir: Path, func: str, t: float, y: np.ndarray,
                               cwd=tmpdir, capture_output=True, text=True, check=False)
         if proc.returncode != 0 or not (tmpdir / "out.mat").exists():
             raise SolverError(f"Octave failed to evaluate {func}: {_clean(proc.stderr)}")
-        return np.asarray(sio.loadmat(tmpdir / "out.mat")["dy"], dtype=float).ravel()
+        return np.asarray(sio.loadmat(tmpdir / "out.mat")["dy"]).ravel()
