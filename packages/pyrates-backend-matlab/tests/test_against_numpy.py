@@ -98,7 +98,7 @@ def test_delayed_network_equals_numpy(solver: str, delay: float, tmp_path: Path)
                          for k, v in res.outputs.items()}
     for key in outputs:
         diff, n_common = _max_diff(results["numpy"][key], results["matlab"][key])
-        assert n_common == n_steps - 1
+        assert n_common >= n_steps - 1  # numpy rows: t = dt..T now, t = 0..T-dt in 1.x
         assert diff < 1e-10, key
     spread = results["matlab"]["pa"].to_numpy()
     assert np.ptp(spread[:, 0]) > 1e-3  # the model moves: the comparison means something
@@ -120,7 +120,7 @@ def test_inputs_and_distributed_delays_equal_numpy() -> None:
     ref = net().run(n * dt, dt, **kwargs)
     got = net().run(n * dt, dt, backend="matlab", **kwargs)
     diff, n_common = _max_diff(ref, got)
-    assert n_common == n - 1
+    assert n_common >= n - 1
     assert diff < 1e-10
     assert np.ptp(got["rb"].to_numpy()) > 0.05  # the delayed coupling moves population b
 
@@ -165,7 +165,7 @@ def test_complex_system_equals_numpy() -> None:
     got = _complex_pair().run(2.0, 1e-3, outputs=out, solver="rk4", backend="matlab")
     assert np.iscomplexobj(got["za"].to_numpy())
     diff, n_common = _max_diff(ref, got)
-    assert n_common == 1999 and diff < 1e-10
+    assert n_common >= 1999 and diff < 1e-10
     tol = {"rtol": 1e-9, "atol": 1e-11, "sampling_step_size": 0.1}
     ref = _complex_pair().run(2.0, 1e-3, outputs=out, solver="scipy", method="RK45", **tol)
     got = _complex_pair().run(2.0, 1e-3, outputs=out, solver="ode45", backend="matlab", **tol)
