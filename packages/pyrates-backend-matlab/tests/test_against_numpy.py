@@ -31,8 +31,8 @@ def _max_diff(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, int]:
     return float(np.max(np.abs(a.loc[common].to_numpy() - b.loc[common].to_numpy()))), common.size
 
 
-@pytest.mark.parametrize("path, outputs, t_end, dt", [(JRC, JRC_OUT, 0.1, 1e-4),
-                                                     (QIF, QIF_OUT, 2.0, 1e-3)])
+@pytest.mark.parametrize("path, outputs, t_end, dt", [(JRC, JRC_OUT, 0.05, 1e-4),
+                                                     (QIF, QIF_OUT, 1.0, 1e-3)])
 @pytest.mark.parametrize("solver", ["euler", "heun", "rk4"])
 def test_fixed_step_equals_numpy(path: str, outputs: dict, t_end: float, dt: float,
                                  solver: str) -> None:
@@ -84,7 +84,7 @@ def test_delayed_network_equals_numpy(solver: str, delay: float, tmp_path: Path)
     system = compile_network(_delayed_jrc_pair(delay).network())
     outputs = {"pa": ("m_pro_pc", np.array([0, 1])),
                "v": (system.states[0].name, np.arange(system.states[0].size))}
-    n_steps, dt = 1000, 1e-4
+    n_steps, dt = 600, 1e-4
     results = {}
     for name, backend in (("numpy", NumpyBackend()), ("matlab", MatlabBackend())):
         code = backend.generate(system, CodegenOptions(solver=solver, step_size=dt))
