@@ -21,7 +21,7 @@ PIP := $(VPY) -m pip
 STAMP := $(VENV)/.pyrates-installed
 
 # Debian packages the tests need; installed only when missing (later: gfortran octave ...).
-APT_PACKAGES ?= gfortran auto-07p
+APT_PACKAGES ?= gfortran auto-07p octave
 
 # Package directories in dependency order (core, backend-numpy, frontend, models, sweep, meta).
 PKG_DIRS := $(shell python3 scripts/pkgtool.py order)

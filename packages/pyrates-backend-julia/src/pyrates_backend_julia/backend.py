@@ -1,0 +1,221 @@
+"""The :class:`JuliaBackend`: Julia source for DifferentialEquations.jl."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyrates_backend_julia.codegen import Layout, generate_files
+from pyrates_backend_julia.printer import SUPPORTED_FUNCTIONS
+from pyrates_backend_julia.runner import find_julia, job_text, run_job
+from pyrates_core.backend import (
+    HISTORY_MODES,
+    CodegenOptions,
+    GeneratedCode,
+    LoadedModel,
+    OptionSpec,
+    SimulationRequest,
+    SimulationResult,
+    SolverSpec,
+)
+from pyrates_core.errors import SolverError, VariableNotFoundError
+from pyrates_core.system import SystemIR
+
+__all__ = ["JuliaBackend"]
+
+FIXED = ("euler", "heun", "rk4")
+ADAPTIVE = ("julia_ode", "julia_dde")
+_ADAPTIVE_OPTIONS = (
+    OptionSpec("method", (str,), "Tsit5", "DifferentialEquations.jl algorithm, e.g. Tsit5, "
+               "Vern7, Rodas5 (wrapped in MethodOfSteps for delayed models)"),
+    OptionSpec("rtol", (float,), 1e-6, "relative tolerance (reltol)"),
+    OptionSpec("atol", (float,), 1e-9, "absolute tolerance (abstol)"),
+)
+
+
+class JuliaBackend:
+    """PyRates backend writing Julia source for DifferentialEquations.jl.
+
+    ``generate`` gives ``F.jl`` (``GeneratedCode.source``: parameters, the in-place vector
+    field ``F!``, its DDE form for delayed models, the history function) and the driver
+    ``F_run.jl`` (``GeneratedCode.files``). Simulations need a Julia installation
+    (capability ``execute``); without one, ``integrate`` raises a clear error and ``load`` still
+    writes the files.
+    """
+
+    name = "julia"
+    solvers: frozenset[str] = frozenset(FIXED + ADAPTIVE)
+    functions: frozenset[str] = SUPPORTED_FUNCTIONS
+    file_suffix = ".jl"
+    solver_specs: tuple[SolverSpec, ...] = (
+        SolverSpec("euler", adaptive=False, order=1, doc="Euler() with the fixed step"),
+        SolverSpec("heun", adaptive=False, order=2, doc="Heun() with the fixed step"),
+        SolverSpec("rk4", adaptive=False, order=4, doc="RK4() with the fixed step"),
+        SolverSpec("julia_ode", adaptive=True, options=_ADAPTIVE_OPTIONS,
+                   doc="ODEProblem (DDEProblem for delayed models) with an adaptive algorithm"),
+        SolverSpec("julia_dde", adaptive=True, options=_ADAPTIVE_OPTIONS,
+                   doc="as julia_ode (the name of PyRates 1.x for delayed models)"),
+    )
+    option_specs: tuple[OptionSpec, ...] = ()
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Delays and adaptive solvers; ``execute`` only where Julia is installed."""
+        caps = {"delays", "distributed_delays", "adaptive"}
+        if find_julia() is not None:
+            caps.add("execute")
+        return frozenset(caps)
+
+    def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
+        """Generate ``F.jl`` and ``F_run.jl`` for ``system`` (no file-system access)."""
+        if options.target not in ("simulate", "vector_field"):
+            raise ValueError(f"the julia backend generates targets 'simulate' and "
+                             f"'vector_field', not '{options.target}'")
+        known = {o.name: o for o in self.option_specs}
+        for key, value in options.extra.items():
+            if key not in known:
+                raise ValueError(f"unknown option '{key}' for the julia backend; accepted: "
+                                 f"{', '.join(sorted(known)) or 'none'}")
+            known[key].check(value, "the julia backend")
+        files, layout = generate_files(system, options.func_name)
+        main = files.pop(f"{options.func_name}.jl")
+        return GeneratedCode(backend=self.name, source=main, suffix=self.file_suffix,
+                             func_name=options.func_name,
+                             arg_names=list(system.params) + list(system.inputs),
+                             system=system, options=options, metadata={"layout": layout},
+                             files=files)
+
+    def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
+             ) -> LoadedModel:
+        """Write the files below ``workdir`` (the main one as ``file_name`` if given)."""
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        if file_name is not None and Path(file_name).stem != code.func_name:
+            files, layout = generate_files(code.system, code.func_name)
+            stem = Path(file_name).stem
+            main = files.pop(f"{code.func_name}.jl")
+            run = files.pop(f"{code.func_name}_run.jl").replace(
+                f'"{code.func_name}.jl"', f'"{stem}.jl"').replace(
+                f'include("{code.func_name}_run.jl")', f'include("{stem}_run.jl")')
+            code.source, code.files = main, {f"{stem}_run.jl": run}
+            path = workdir / f"{stem}{code.suffix}"
+        else:
+            path = workdir / f"{code.func_name}{code.suffix}"
+        path.write_text(code.source)
+        for name, text in code.files.items():
+            (workdir / name).write_text(text)
+        system = code.system
+        args = tuple(np.asarray(system.params[n].value) for n in system.params)
+        args += tuple(np.asarray(system.inputs[n].default) for n in system.inputs)
+        run_file = workdir / next(iter(code.files))
+        return LoadedModel(code=code, path=path, func=JuliaVectorField(code, path), args=args,
+                           handle=run_file)
+
+    def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
+        """Simulate with the generated driver in Julia (needs a Julia installation)."""
+        code: GeneratedCode = model.code
+        system, layout = code.system, code.metadata["layout"]
+        job, inputs, stride = _job(system, layout, request)
+        start = time.perf_counter()
+        data = run_job(Path(model.handle), code.func_name, job, inputs)
+        times = np.asarray(data["times"]).ravel()
+        states = np.asarray(data["states"]).reshape(times.size, -1)
+        outputs = {}
+        for key, (sym, idx) in request.outputs.items():
+            index = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+            if sym in {s.name for s in system.states}:
+                st = system.state(sym)
+                outputs[key] = states[:, st.start + index]
+            elif f"assign_{layout.locals.get(sym)}" in data:
+                outputs[key] = data[f"assign_{layout.locals[sym]}"][:, index]
+            elif sym in system.inputs:
+                arr = np.asarray(request.inputs.get(sym, system.inputs[sym].default[None, :]))
+                rows = np.minimum(np.arange(times.size) * stride, arr.shape[0] - 1)
+                outputs[key] = arr.reshape(arr.shape[0], -1)[rows][:, index]
+            else:
+                raise VariableNotFoundError(f"output '{key}': '{sym}' is neither a state, an "
+                                            "assignment nor an input of the model")
+        stats = {"run_time": time.perf_counter() - start, "julia": True}
+        return SimulationResult(times, outputs, np.asarray(data["final"]).ravel(), stats)
+
+
+def _job(system: SystemIR, layout: Layout, request: SimulationRequest
+         ) -> tuple[str, dict[str, np.ndarray], int]:
+    """Text of ``job.jl``, input CSV arrays by file name, and the sampling stride."""
+    if request.solver not in FIXED + ADAPTIVE:
+        raise SolverError(f"solver '{request.solver}' is not supported by the julia backend; "
+                          f"choose one of: {', '.join(FIXED + ADAPTIVE)}")
+    if request.history not in HISTORY_MODES:
+        raise SolverError(f"history must be one of {sorted(HISTORY_MODES)}, got "
+                          f"'{request.history}'")
+    if request.batch_params:
+        raise SolverError("the julia backend runs one parameter set at a time "
+                          "(batch_params are not supported)")
+    allowed = {"method", "rtol", "atol"} if request.solver in ADAPTIVE else set()
+    unknown = set(request.solver_options) - allowed
+    if unknown:
+        raise SolverError(f"unknown solver_options {sorted(unknown)} for solver "
+                          f"'{request.solver}' of the julia backend; accepted: "
+                          f"{', '.join(sorted(allowed)) or 'none'}")
+    dt = request.step_size
+    sampling = request.sampling_step_size or dt
+    stride = int(round(sampling / dt))
+    if dt <= 0 or request.simulation_time <= 0 or stride < 1:
+        raise SolverError("step_size, simulation_time and sampling_step_size must be positive")
+    options: dict[str, Any] = {"solver": request.solver, "dts": stride * dt,
+                               "history": request.history, "record": True}
+    spec = {o.name: o for s in JuliaBackend.solver_specs if s.name == request.solver
+            for o in s.options}
+    for key, value in request.solver_options.items():
+        options[key] = spec[key].check(value, f"solver '{request.solver}' of the julia backend")
+    params = {}
+    for name, value in request.param_values.items():
+        if name not in system.params:
+            raise VariableNotFoundError(f"parameter '{name}' is not part of the model; known "
+                                        f"parameters: {', '.join(sorted(system.params))}")
+        params[layout.fields[name]] = np.asarray(value).reshape(
+            np.shape(system.params[name].value))
+    if params:
+        options["params"] = params
+    if request.initial_state is not None:
+        options["u0"] = np.asarray(request.initial_state, dtype=float).ravel()
+    files, arrays = {}, {}
+    for name, data in request.inputs.items():
+        if name not in system.inputs:
+            raise VariableNotFoundError(f"input '{name}' is not part of the model; model "
+                                        f"inputs: {sorted(system.inputs)}")
+        arr = np.asarray(data, dtype=float).reshape(len(data), -1)
+        files[layout.fields[name]] = f"input_{layout.fields[name]}.csv"
+        arrays[files[layout.fields[name]]] = arr
+    return job_text(request.simulation_time, dt, options, files), arrays, stride
+
+
+class JuliaVectorField:
+    """The generated ``F!`` as a Python callable ``func(t, y, *args)`` (needs Julia)."""
+
+    def __init__(self, code: GeneratedCode, path: Path) -> None:
+        self.code = code
+        self.path = path
+
+    def __call__(self, t: float, y: np.ndarray, *args: Any) -> np.ndarray:
+        """``dy/dt`` at ``(t, y)`` through juliacall; a clear error where Julia is missing."""
+        if find_julia() is None:
+            raise SolverError(f"evaluating {self.code.func_name}! needs Julia (none found); the "
+                              f"generated source is {self.path}")
+        layout: Layout = self.code.metadata["layout"]
+        if layout.delayed:
+            raise SolverError(f"{self.code.func_name}! reads a history; run the model with "
+                              f"{self.code.func_name}_run.jl instead")
+        from juliacall import Main as jl  # noqa: N813 - juliacall's own name
+
+        jl.include(str(self.path))
+        names = self.code.arg_names
+        over = {layout.fields[n]: np.asarray(v) for n, v in zip(names, args)
+                if n in self.code.system.params}
+        p = jl.seval(f"{self.code.func_name}_params")(**over)
+        du = np.zeros(self.code.system.n_state)
+        jl.seval(f"{self.code.func_name}!")(du, np.asarray(y, dtype=float), p, float(t))
+        return du

@@ -1,0 +1,307 @@
+"""The :class:`MatlabBackend`: MATLAB/Octave code generation, simulation through GNU Octave."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from pyrates_backend_matlab.codegen import Layout, generate_files
+from pyrates_backend_matlab.octave import evaluate_field, find_octave, run_driver, struct_fields
+from pyrates_backend_matlab.printer import SUPPORTED_FUNCTIONS
+from pyrates_core.backend import (
+    HISTORY_MODES,
+    CodegenOptions,
+    GeneratedCode,
+    LoadedModel,
+    OptionSpec,
+    SimulationRequest,
+    SimulationResult,
+    SolverSpec,
+)
+from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
+from pyrates_core.system import SystemIR
+
+__all__ = ["MatlabBackend"]
+
+FIXED = ("euler", "heun", "rk4")
+ADAPTIVE = ("ode45", "ode23", "dde23")
+_TOL = (OptionSpec("rtol", (float,), 1e-6, "relative tolerance"),
+        OptionSpec("atol", (float,), 1e-9, "absolute tolerance"))
+
+
+class MatlabBackend:
+    """PyRates backend writing MATLAB/Octave function files; runs them with GNU Octave.
+
+    ``generate`` gives the vector field ``F.m`` (``GeneratedCode.source``) and, in
+    ``GeneratedCode.files``, ``F_params.m`` and the driver ``F_run.m``. ``integrate`` runs the
+    driver in one ``octave-cli`` process per simulation.
+    """
+
+    name = "matlab"
+    solvers: frozenset[str] = frozenset(FIXED + ADAPTIVE)
+    functions: frozenset[str] = SUPPORTED_FUNCTIONS
+    file_suffix = ".m"
+    solver_specs: tuple[SolverSpec, ...] = (
+        SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler (generated code)"),
+        SolverSpec("heun", adaptive=False, order=2, doc="Heun (generated code)"),
+        SolverSpec("rk4", adaptive=False, order=4, doc="classical Runge-Kutta (generated code)"),
+        SolverSpec("ode45", adaptive=True, options=_TOL, doc="MATLAB/Octave ode45 (no delays)"),
+        SolverSpec("ode23", adaptive=True, options=_TOL, doc="MATLAB/Octave ode23 (no delays)"),
+        SolverSpec("dde23", adaptive=True, options=_TOL,
+                   doc="MATLAB dde23 for delayed models (generated; GNU Octave has no dde23)"),
+    )
+    option_specs: tuple[OptionSpec, ...] = (
+        OptionSpec("octave_timeout", (float,), None, "seconds an Octave run may take"),
+    )
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Delays and adaptive solvers; ``execute`` where GNU Octave is installed."""
+        caps = {"delays", "distributed_delays", "adaptive", "complex"}
+        if find_octave() is not None:
+            caps.add("execute")
+        return frozenset(caps)
+
+    def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
+        """Generate the three function files for ``system`` (no file-system access)."""
+        if options.target not in ("simulate", "vector_field"):
+            raise ValueError(f"the matlab backend generates targets 'simulate' and "
+                             f"'vector_field', not '{options.target}'")
+        known = {o.name: o for o in self.option_specs}
+        for key, value in options.extra.items():
+            if key not in known:
+                raise ValueError(f"unknown option '{key}' for the matlab backend; accepted: "
+                                 f"{', '.join(sorted(known)) or 'none'}")
+            known[key].check(value, "the matlab backend")
+        files, layout = generate_files(system, options.func_name)
+        main = files.pop(f"{options.func_name}.m")
+        return GeneratedCode(backend=self.name, source=main, suffix=self.file_suffix,
+                             func_name=options.func_name,
+                             arg_names=list(system.params) + list(system.inputs),
+                             system=system, options=options, metadata={"layout": layout},
+                             files=files)
+
+    def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
+             ) -> LoadedModel:
+        """Write the files below ``workdir`` (the vector field as ``file_name`` if given).
+
+        MATLAB names a function after its file, so a ``file_name`` whose stem differs from
+        the function name regenerates the files under that name.
+        """
+        workdir = Path(workdir)
+        if file_name is not None and Path(file_name).stem != code.func_name:
+            files, layout = generate_files(code.system, Path(file_name).stem)
+            code.metadata["layout"] = layout
+            code.func_name = layout.func
+            code.source = files.pop(f"{layout.func}.m")
+            code.files = files
+        workdir.mkdir(parents=True, exist_ok=True)
+        path = workdir / f"{code.func_name}{code.suffix}"
+        path.write_text(code.source)
+        for name, text in code.files.items():
+            (workdir / name).write_text(text)
+        system = code.system
+        args = tuple(np.asarray(system.params[n].value) for n in system.params)
+        args += tuple(np.asarray(system.inputs[n].default) for n in system.inputs)
+        func = OctaveVectorField(self, code, workdir)
+        return LoadedModel(code=code, path=path, func=func, args=args, handle=workdir)
+
+    def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
+        """Simulate with the generated driver in GNU Octave."""
+        code: GeneratedCode = model.code
+        system, layout = code.system, code.metadata["layout"]
+        job, n_steps, stride, series = _job(system, layout, request)
+        start = time.perf_counter()
+        timeout = code.options.extra.get("octave_timeout")
+        data = run_driver(Path(model.handle), code.func_name, job, timeout)
+        run_time = time.perf_counter() - start
+        status = int(np.asarray(data["status"]).ravel()[0])
+        dtype = system.value_dtype
+        final = np.asarray(data["yT"], dtype=dtype).ravel()
+        if status >= 0:
+            bad = [s.name for s in system.states
+                   if not np.all(np.isfinite(final[s.start:s.start + s.size]))]
+            raise DivergenceError(f"the simulation diverged: state variable(s) "
+                                  f"{', '.join(bad)} became non-finite by t = "
+                                  f"{status * request.step_size:g}; try a smaller step size or "
+                                  "check the parameters")
+        times = np.asarray(data["times"], dtype=float).ravel()
+        states = np.asarray(data["Y"], dtype=dtype).reshape(times.size, -1)
+        assigned = struct_fields(data["A"])
+        outputs = {}
+        for key, (sym, idx) in request.outputs.items():
+            index = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+            if sym in {s.name for s in system.states}:
+                st = system.state(sym)
+                outputs[key] = states[:, st.start + index % st.size]
+            elif sym in layout.locals:
+                values = assigned[layout.locals[sym]].astype(dtype).reshape(times.size, -1)
+                outputs[key] = values[:, index % values.shape[1]]
+            elif sym in system.inputs:
+                arr = series.get(sym)
+                if arr is None:
+                    arr = np.asarray(system.inputs[sym].default, dtype)[None, :]
+                rows = np.minimum(np.arange(times.size) * stride, arr.shape[0] - 1)
+                outputs[key] = arr[rows][:, index % arr.shape[1]]
+            else:
+                raise VariableNotFoundError(f"output '{key}': '{sym}' is neither a state, an "
+                                            "assignment nor an input of the model")
+        stats = {"run_time": run_time, "n_steps": n_steps, "octave": True}
+        return SimulationResult(times, outputs, final, stats)
+
+
+def _job(system: SystemIR, layout: Layout, request: SimulationRequest
+         ) -> tuple[dict[str, Any], int, int, dict[str, np.ndarray]]:
+    """The MAT-file job for ``request`` (checked), the step count, stride and input series."""
+    solver = request.solver
+    if solver not in FIXED + ADAPTIVE:
+        raise SolverError(f"solver '{solver}' is not supported by the matlab backend; choose one "
+                          f"of: {', '.join(FIXED + ADAPTIVE)}")
+    if request.history not in HISTORY_MODES:
+        raise SolverError(f"history must be one of {sorted(HISTORY_MODES)}, got "
+                          f"'{request.history}'")
+    if request.batch_params:
+        raise SolverError("the matlab backend runs one parameter set at a time "
+                          "(batch_params are not supported); use backend='numpy'")
+    unknown = set(request.solver_options) - {"rtol", "atol"}
+    if unknown or (solver in FIXED and request.solver_options):
+        allowed = "none" if solver in FIXED else "rtol, atol"
+        raise SolverError(f"unknown solver_options {sorted(request.solver_options)} for solver "
+                          f"'{solver}' of the matlab backend; accepted: {allowed}")
+    spec = {o.name: o for s in MatlabBackend.solver_specs if s.name == solver for o in s.options}
+    tolerances = {key: float(spec[key].check(value, f"solver '{solver}' of the matlab backend"))
+                  for key, value in request.solver_options.items()}
+    if solver in ("ode45", "ode23") and layout.delayed:
+        raise SolverError(f"the model has delays, which '{solver}' cannot handle: use solver "
+                          "'dde23' (MATLAB only) or a fixed-step solver (euler, heun, rk4)")
+    if solver == "dde23":
+        if not layout.delayed:
+            raise SolverError("solver 'dde23' is for delayed models; this one has no delays: "
+                              "use 'ode45' or 'ode23'")
+        raise SolverError("GNU Octave has no dde23: the dde23 driver is generated for MATLAB "
+                          f"({layout.func}_run.m); here, use a fixed-step solver (euler, heun, "
+                          "rk4)")
+    dt, sim_t = request.step_size, request.simulation_time
+    if dt <= 0 or sim_t <= 0:
+        raise SolverError("step_size and simulation_time must be positive")
+    n_steps = request.n_steps
+    if abs(n_steps * dt - sim_t) > 1e-9 * sim_t:
+        raise SolverError(f"simulation_time {sim_t:g} is not a multiple of step_size {dt:g}")
+    sampling = request.sampling_step_size or dt
+    stride = int(round(sampling / dt))
+    if stride < 1 or abs(sampling / dt - stride) > 1e-9 * max(1.0, sampling / dt):
+        raise SolverError(f"sampling_step_size {sampling:g} must be a positive integer multiple "
+                          f"of step_size {dt:g}")
+    params = _overrides(system, layout, request.param_values)
+    if solver in FIXED:
+        _check_delays(system, layout, request.param_values, dt)
+    series = _inputs(system, request.inputs, n_steps, system.value_dtype)
+    opts: dict[str, Any] = {"dts": stride * dt, "history": request.history,
+                            "record_assign": float(any(s in layout.locals and s not in
+                                                       {x.name for x in system.states}
+                                                       for s, _ in request.outputs.values()))}
+    opts.update(tolerances)
+    if params:
+        opts["params"] = params
+    if series:
+        opts["inputs"] = {layout.fields[k]: v for k, v in series.items()}
+    y0 = system.initial_state()
+    if request.initial_state is not None:
+        given = np.asarray(request.initial_state, dtype=system.value_dtype).ravel()
+        if given.shape != y0.shape:
+            raise SolverError(f"initial_state has {given.size} elements, the model has "
+                              f"{y0.size} state variables")
+        y0 = given
+    opts["y0"] = y0
+    job = {"T": float(sim_t), "dt": float(dt), "solver": solver, "opts": opts}
+    return job, n_steps, stride, series
+
+
+def _overrides(system: SystemIR, layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in system.params:
+            raise VariableNotFoundError(f"parameter '{name}' is not part of the model; known "
+                                        f"parameters: {', '.join(sorted(system.params))}")
+        old = np.asarray(system.params[name].value)
+        new = np.asarray(value)
+        new = new.astype(complex if np.iscomplexobj(new) or old.dtype.kind == "c" else float)
+        if new.size != old.size:
+            raise SolverError(f"parameter '{name}' has shape {old.shape}, the override has "
+                              f"shape {new.shape}")
+        out[layout.fields[name]] = new.reshape(old.shape) if old.ndim else new.ravel()[0].item()
+    return out
+
+
+def _inputs(system: SystemIR, inputs: dict[str, np.ndarray], n_steps: int,
+            dtype: np.dtype) -> dict[str, np.ndarray]:
+    unknown = set(inputs) - set(system.inputs)
+    if unknown:
+        raise VariableNotFoundError(f"input(s) {sorted(unknown)} are not part of the model; "
+                                    f"model inputs: {sorted(system.inputs)}")
+    out = {}
+    for name, data in inputs.items():
+        size = system.inputs[name].size
+        arr = np.asarray(data, dtype=dtype)
+        if arr.ndim == 1 and size == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2 or arr.shape[1] != size or arr.shape[0] < min(n_steps, 2):
+            raise SolverError(f"input '{name}' must have shape ({n_steps}, {size}), got "
+                              f"{np.shape(data)}")
+        out[name] = arr
+    return out
+
+
+def _check_delays(system: SystemIR, layout: Layout, overrides: dict[str, Any],
+                  dt: float) -> None:
+    """Fixed-step solvers: every delay is 0 or at least one step."""
+    checks: list[tuple[str, np.ndarray]] = []
+    for k, b in enumerate(system.edges):
+        if k in layout.bundle_table:
+            checks.append((f"edge bundle '{b.name}'", b.delays[b.delays > 0]))
+    for expr in layout.past_table:
+        subs = {}
+        for sym in expr.args[1].free_symbols:
+            value = overrides.get(sym.name, system.params[sym.name].value)
+            subs[sym] = float(np.min(np.asarray(value, dtype=float)))
+        checks.append((f"Past term {expr}", np.atleast_1d(float(sp.N(expr.args[1].subs(subs))))))
+    for what, delays in checks:
+        if delays.size and delays.min() < dt * (1 - 1e-9):
+            raise SolverError(f"{what} has a delay of {delays.min():g}, shorter than the step "
+                              f"size {dt:g}; delays must be 0 or at least one step (reduce "
+                              "step_size)")
+
+
+class OctaveVectorField:
+    """The generated vector field as a Python callable ``func(t, y, *args)``.
+
+    Each call starts GNU Octave (about a second): meant for checks and exports, not for
+    integration loops. Models with delays need the driver (their vector field reads delayed
+    values).
+    """
+
+    def __init__(self, backend: MatlabBackend, code: GeneratedCode, folder: Path) -> None:
+        self.backend = backend
+        self.code = code
+        self.folder = folder
+
+    def __call__(self, t: float, y: np.ndarray, *args: Any) -> np.ndarray:
+        """``dy/dt`` at ``(t, y)`` with parameter/input values ``args`` (``code.arg_names``)."""
+        layout: Layout = self.code.metadata["layout"]
+        if layout.delayed:
+            raise SolverError(f"{self.code.func_name} reads delayed values; evaluate it through "
+                              f"{self.code.func_name}_run (or CircuitTemplate.run)")
+        names = self.code.arg_names
+        if args and len(args) != len(names):
+            raise TypeError(f"{self.code.func_name} takes {len(names)} extra arguments "
+                            f"({', '.join(names)}), got {len(args)}")
+        values = {}
+        for name, value in zip(names, args):
+            values[layout.fields[name]] = np.asarray(value)
+        dtype = self.code.system.value_dtype
+        return evaluate_field(self.folder, self.code.func_name, float(t),
+                              np.asarray(y, dtype=dtype).ravel(), values).astype(dtype)
