@@ -175,3 +175,13 @@ def test_get_run_func_with_numbas_njit_as_decorator(model_file):
                                        decorator=numba.njit)
     y = np.array([0.3, -0.2])
     assert np.allclose(jitted(0.0, y, *args2[2:]), plain(0.0, y, *args[2:]), atol=1e-14)
+
+
+def test_list_outputs_give_one_column_per_matched_path(model_file):
+    c = CircuitTemplate.from_yaml(f"{model_file}/pair")
+    res = c.run(0.5, 0.1, outputs=["all/li_op/r"], verbose=False)
+    assert list(res.columns) == ["a/li_op/r", "b/li_op/r"]
+    one = c.run(0.5, 0.1, outputs="a/li_op/r", verbose=False)
+    assert list(one.columns) == ["a/li_op/r"]
+    with pytest.raises(Exception, match="Did you mean"):
+        c.run(0.5, 0.1, outputs=["a/li_op/rr"], verbose=False)

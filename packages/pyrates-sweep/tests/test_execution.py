@@ -71,7 +71,7 @@ def test_batch_capability_runs_chunks_as_one_batch(pair):
 def dask_client():
     distributed = pytest.importorskip("distributed", reason="needs pyrates-sweep[dask]")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0")
     client = distributed.Client(cluster)
     yield client
     client.close()
