@@ -1,0 +1,395 @@
+"""The :class:`JaxBackend`: generate, load and integrate ``jax.numpy`` models."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pyrates_backend_jax.codegen import OBSERVE, Layout, generate_source
+from pyrates_backend_jax.printer import SUPPORTED_FUNCTIONS
+from pyrates_backend_jax.simulate import (
+    TABLEAUS,
+    LoopConfig,
+    build_loop,
+    item_entries,
+    static_delays,
+    undelayed_indices,
+)
+from pyrates_core.backend import (
+    HISTORY_MODES,
+    CodegenOptions,
+    GeneratedCode,
+    LoadedModel,
+    OptionSpec,
+    SimulationRequest,
+    SimulationResult,
+    SolverSpec,
+)
+from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
+from pyrates_core.system import SystemIR
+
+__all__ = ["JaxBackend", "ModelHandle", "Simulation"]
+
+_counter = itertools.count()
+_TARGETS = ("simulate", "vector_field")
+
+
+def enable_x64(system: SystemIR) -> None:
+    """Switch JAX to 64-bit floats for float64 systems (a process-wide JAX setting)."""
+    if system.dtype == "float64" and not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)
+
+
+@dataclass
+class ModelHandle:
+    """Backend-private part of a loaded model: the module and the compiled loops."""
+
+    module: ModuleType
+    layout: Layout
+    system: SystemIR
+    func_name: str
+    loops: dict[Any, Any] = field(default_factory=dict)
+    """(LoopConfig, batch axes) -> jitted loop."""
+    compiled: dict[Any, Any] = field(default_factory=dict)
+    """(LoopConfig, batch axes, argument shapes) -> compiled executable."""
+
+    @property
+    def vector_field(self) -> Any:
+        """The generated vector field."""
+        return getattr(self.module, self.func_name)
+
+    @property
+    def observe(self) -> Any:
+        """The generated function of the algebraic variables."""
+        return getattr(self.module, OBSERVE)
+
+
+@dataclass
+class Simulation:
+    """A prepared simulation: a pure JAX function of parameter values.
+
+    ``run(params)`` takes a dict of parameter values (IR names, see
+    ``model.code.system.params``; missing ones keep their defaults) and returns
+    ``(outputs, final_state)`` as JAX arrays; it can be jitted, differentiated with
+    ``jax.grad`` and vectorized with ``jax.vmap``.
+    """
+
+    handle: ModelHandle
+    config: LoopConfig
+    defaults: dict[str, Any]
+    y0: Any
+    series: tuple[Any, ...]
+    time: np.ndarray
+
+    def loop(self, batch_axes: tuple[int | None, ...] | None = None) -> Any:
+        """The jitted loop (vectorized over the parameters with ``batch_axes``, if given)."""
+        key = (self.config, batch_axes)
+        if key not in self.handle.loops:
+            h = self.handle
+            run = build_loop(h.system, h.layout, h.vector_field, h.observe, self.config)
+            if batch_axes is not None:
+                run = jax.vmap(run, in_axes=(batch_axes, None, None))
+            self.handle.loops[key] = jax.jit(run)
+        return self.handle.loops[key]
+
+    def values(self, params: dict[str, Any] | None = None) -> tuple[Any, ...]:
+        """Parameter values in argument order, ``params`` overriding the defaults."""
+        merged = dict(self.defaults)
+        for name, value in (params or {}).items():
+            if name not in merged:
+                raise VariableNotFoundError(
+                    f"parameter '{name}' is not part of the model; known parameters: "
+                    f"{', '.join(sorted(merged))}")
+            merged[name] = _cast(self.handle.system, name, value)
+        return tuple(merged[n] for n in self.handle.layout.params)
+
+    def run(self, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+        """Outputs (key -> ``(n_samples, n_indices)``) and the final state, as JAX arrays."""
+        recs, _, y_end = self.loop()(self.values(params), self.y0, self.series)
+        return recs, y_end
+
+
+def _cast(system: SystemIR, name: str, value: Any) -> Any:
+    """A parameter value of the system's dtype and the parameter's shape (numpy if concrete)."""
+    ref = np.asarray(system.params[name].value)
+    dtype = system.value_dtype if ref.dtype.kind in "fcb" else ref.dtype
+    xp = np if _concrete(value) else jnp
+    arr = xp.asarray(value)
+    if arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    if arr.shape != ref.shape:
+        if arr.size != ref.size:
+            raise SolverError(f"parameter '{name}' has shape {ref.shape}; the value given has "
+                              f"shape {arr.shape}")
+        arr = arr.reshape(ref.shape)
+    return arr
+
+
+def _concrete(value: Any) -> bool:
+    return not isinstance(value, jax.core.Tracer)
+
+
+class JaxBackend:
+    """PyRates backend that generates ``jax.numpy`` code and runs it in a jitted ``lax.scan``.
+
+    Fixed-step solvers euler, heun and rk4; delays through ring buffers; ``batch_params``
+    through ``jax.vmap``; results differentiable with ``jax.grad`` (see :meth:`simulation`).
+    """
+
+    name = "jax"
+    solvers: frozenset[str] = frozenset(TABLEAUS)
+    functions: frozenset[str] = SUPPORTED_FUNCTIONS
+    file_suffix = ".py"
+    capabilities: frozenset[str] = frozenset(
+        {"delays", "distributed_delays", "complex", "float32", "batch", "grad", "jit",
+         "execute"})
+    solver_specs: tuple[SolverSpec, ...] = (
+        SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
+        SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
+        SolverSpec("rk4", adaptive=False, order=4, doc="classical Runge-Kutta"),
+    )
+    option_specs: tuple[OptionSpec, ...] = ()
+
+    # -- code --------------------------------------------------------------------------
+    def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
+        """Generate the module source for ``system`` (no file-system access)."""
+        if options.target not in _TARGETS:
+            raise SolverError(f"the jax backend generates the targets {', '.join(_TARGETS)}, "
+                              f"not '{options.target}'")
+        if options.extra:
+            raise SolverError(f"the jax backend takes no backend options; got "
+                              f"{', '.join(sorted(options.extra))}")
+        source, layout = generate_source(system, options)
+        return GeneratedCode(backend=self.name, source=source, suffix=self.file_suffix,
+                             func_name=options.func_name, arg_names=list(layout.arg_names),
+                             system=system, options=options, metadata={"layout": layout})
+
+    def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
+             ) -> LoadedModel:
+        """Write the source below ``workdir`` and execute it as a module."""
+        enable_x64(code.system)
+        workdir = Path(workdir)
+        name = Path(file_name).name if file_name else f"pyrates_jax_model_{next(_counter)}"
+        path = (workdir / name).with_suffix(code.suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code.source)
+        module = ModuleType(f"_pyrates_jax_{path.stem}")
+        module.__file__ = str(path)
+        exec(compile(code.source, str(path), "exec"), module.__dict__)  # noqa: S102 - our code
+        handle = ModelHandle(module, code.metadata["layout"], code.system, code.func_name)
+        return LoadedModel(code=code, path=path, func=handle.vector_field,
+                           args=default_args(handle), handle=handle)
+
+    # -- simulation --------------------------------------------------------------------
+    def simulation(self, model: LoadedModel, request: SimulationRequest) -> Simulation:
+        """Prepare ``request`` as a pure JAX function of the parameters (for ``jax.grad``).
+
+        Parameter values in ``request.param_values`` become the defaults of
+        :meth:`Simulation.run`; ``batch_params`` are not used here (see :meth:`integrate`).
+        """
+        handle: ModelHandle = model.handle
+        system, layout = handle.system, handle.layout
+        enable_x64(system)
+        if request.solver not in self.solvers:
+            raise SolverError(f"solver '{request.solver}' is not supported by the jax backend; "
+                              f"choose one of: {', '.join(sorted(self.solvers))}")
+        if request.solver_options:
+            raise SolverError(f"the fixed-step solver '{request.solver}' takes no options; got "
+                              f"{', '.join(sorted(request.solver_options))}")
+        if request.history not in HISTORY_MODES:
+            raise SolverError(f"history must be one of {', '.join(sorted(HISTORY_MODES))}, "
+                              f"got {request.history!r}")
+        dt, t_end = float(request.step_size), float(request.simulation_time)
+        if dt <= 0 or t_end <= 0:
+            raise SolverError("simulation_time and step_size must be positive")
+        n_steps = request.n_steps
+        s = float(request.sampling_step_size or dt)
+        stride = int(round(s / dt))
+        if stride < 1 or abs(stride * dt - s) > 1e-9 * s:
+            raise SolverError(f"sampling_step_size ({s:g}) must be a multiple of step_size "
+                              f"({dt:g})")
+        n_samples = int(round(t_end / s))
+        if n_samples < 1 or (n_samples - 1) * stride > n_steps:
+            raise SolverError(f"sampling_step_size ({s:g}) must not exceed simulation_time "
+                              f"({t_end:g})")
+        defaults = {n: _cast(system, n, p.value) for n, p in system.params.items()}
+        sim = Simulation(handle, None, defaults, _initial_state(system, request),  # type: ignore[arg-type]
+                         _input_series(system, layout, request.inputs, n_steps),
+                         np.arange(n_samples) * s)
+        given = dict(zip(layout.params, sim.values(request.param_values)))
+        sim.defaults = given
+        concrete = [{n: (np.asarray(v) if _concrete(v) else np.asarray(system.params[n].value))
+                     for n, v in given.items()}]
+        for k in range(_batch_size(system, request.batch_params)):
+            concrete.append({**concrete[0], **{n: np.asarray(v[k])
+                                               for n, v in request.batch_params.items()}})
+        lengths, exact = static_delays(system, layout, concrete, dt, request.solver)
+        sim.config = LoopConfig(request.solver, dt, n_steps, stride, n_samples, request.history,
+                                lengths, exact, _outputs(system, request.outputs))
+        return sim
+
+    def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
+        """Simulate ``model`` (euler, heun or rk4; ``batch_params`` vectorized with vmap).
+
+        ``stats``: ``compile_time`` (jit compilation, 0 when the compiled loop is reused) and
+        ``run_time`` (the loop alone). If a parameter value is a JAX tracer (the call is inside
+        ``jax.grad``/``jax.jit``), the outputs and the final state are returned as JAX arrays
+        and not checked for divergence.
+        """
+        sim = self.simulation(model, request)
+        system = sim.handle.system
+        batch = {n: _cast_batch(system, n, v) for n, v in request.batch_params.items()}
+        pvals = sim.values()
+        axes = None
+        if batch:
+            axes = tuple(0 if n in batch else None for n in sim.handle.layout.params)
+            pvals = tuple(batch.get(n, v) for n, v in zip(sim.handle.layout.params, pvals))
+        loop = sim.loop(axes)
+        args = (pvals, sim.y0, sim.series)
+        if not all(_concrete(v) for v in pvals):
+            recs, _, y_end = loop(*args)
+            return SimulationResult(sim.time, recs, y_end, {"solver": request.solver})
+        key = (sim.config, axes, tuple((jnp.shape(a), jnp.result_type(a))
+                                       for a in jax.tree_util.tree_leaves(args)))
+        t0 = time.perf_counter()
+        cached = key in sim.handle.compiled
+        if not cached:
+            sim.handle.compiled[key] = loop.lower(*args).compile()
+        t1 = time.perf_counter()
+        recs, finite, y_end = jax.block_until_ready(sim.handle.compiled[key](*args))
+        t2 = time.perf_counter()
+        outputs = {k: np.asarray(v) for k, v in recs.items()}
+        final = np.asarray(y_end)
+        _check_finite(system, sim.time, np.asarray(finite), final, float(request.simulation_time))
+        stats = {"compile_time": t1 - t0, "run_time": t2 - t1, "jit_cached": cached,
+                 "n_steps": sim.config.n_steps, "solver": request.solver}
+        return SimulationResult(sim.time, outputs, final, stats)
+
+
+# -- request checks ------------------------------------------------------------------------
+def _initial_state(system: SystemIR, request: SimulationRequest) -> Any:
+    y0 = system.initial_state() if request.initial_state is None else \
+        np.asarray(request.initial_state)
+    if y0.shape != (system.n_state,):
+        raise SolverError(f"initial_state must have shape ({system.n_state},), got {y0.shape}")
+    return jnp.asarray(y0, dtype=system.value_dtype)
+
+
+def _input_series(system: SystemIR, layout: Layout, inputs: dict[str, Any], n_steps: int
+                  ) -> tuple[Any, ...]:
+    unknown = set(inputs) - set(system.inputs)
+    if unknown:
+        raise VariableNotFoundError(f"input(s) {sorted(unknown)} are not part of the model; "
+                                    f"model inputs: {sorted(system.inputs)}")
+    out = []
+    for name in layout.inputs:
+        spec = system.inputs[name]
+        if name not in inputs:
+            out.append(jnp.asarray(spec.default, system.value_dtype).reshape(1, spec.size))
+            continue
+        arr = np.asarray(inputs[name], dtype=system.value_dtype)
+        if arr.ndim == 1 and spec.size == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2 or arr.shape[1] != spec.size:
+            raise SolverError(f"input '{name}' must have shape (n_steps, {spec.size}), got "
+                              f"{arr.shape}")
+        if arr.shape[0] != 1 and arr.shape[0] < n_steps:
+            raise SolverError(f"input '{name}' has {arr.shape[0]} rows; the simulation has "
+                              f"{n_steps} steps")
+        out.append(jnp.asarray(arr))
+    return tuple(out)
+
+
+def _outputs(system: SystemIR, outputs: dict[str, tuple[str, Any]]
+             ) -> tuple[tuple[str, str, tuple[int, ...]], ...]:
+    sizes = system.symbol_sizes()
+    out = []
+    for key, (sym, idx) in outputs.items():
+        if sym not in sizes:
+            raise VariableNotFoundError(f"output '{key}': '{sym}' is neither a state, an "
+                                        "assignment nor an input of the model")
+        ix = tuple(int(i) for i in np.atleast_1d(np.asarray(idx, dtype=np.int64)))
+        if any(i < 0 or i >= sizes[sym] for i in ix):
+            raise VariableNotFoundError(f"output '{key}': indices {list(ix)} out of range for "
+                                        f"'{sym}' of size {sizes[sym]}")
+        out.append((key, sym, ix))
+    return tuple(out)
+
+
+def _batch_size(system: SystemIR, batch: dict[str, Any]) -> int:
+    sizes = set()
+    for name, value in batch.items():
+        if name not in system.params:
+            raise VariableNotFoundError(f"batch parameter '{name}' is not part of the model; "
+                                        f"known parameters: {', '.join(sorted(system.params))}")
+        shape = np.shape(system.params[name].value)
+        arr = np.asarray(value)
+        if arr.ndim < 1 or int(np.prod(arr.shape[1:])) != int(np.prod(shape)):
+            raise SolverError(f"batch parameter '{name}' must have shape (B, {shape}), got "
+                              f"{arr.shape}")
+        sizes.add(arr.shape[0])
+    if len(sizes) > 1:
+        raise SolverError(f"batch parameters have different batch sizes {sorted(sizes)}")
+    return sizes.pop() if sizes else 0
+
+
+def _cast_batch(system: SystemIR, name: str, value: Any) -> Any:
+    arr = jnp.asarray(value)
+    ref = np.asarray(system.params[name].value)
+    arr = arr.reshape((arr.shape[0], *ref.shape))
+    dtype = system.value_dtype if ref.dtype.kind in "fcb" else ref.dtype
+    return arr.astype(dtype)
+
+
+def _check_finite(system: SystemIR, times: np.ndarray, finite: np.ndarray, final: np.ndarray,
+                  t_end: float) -> None:
+    finite = finite.reshape(-1, times.size).all(axis=0)
+    final = final.reshape(-1, system.n_state)
+    if finite.all() and np.isfinite(final).all():
+        return
+    t = float(times[np.argmin(finite)]) if not finite.all() else t_end
+    bad = [s.name for s in system.states
+           if not np.isfinite(final[:, s.start:s.start + s.size]).all()]
+    raise DivergenceError(f"the simulation diverged: state variable(s) {', '.join(bad)} became "
+                          f"non-finite by t = {t:g}; try a smaller step size or check the "
+                          "parameters")
+
+
+def default_args(handle: ModelHandle) -> tuple[Any, ...]:
+    """Default arguments of the vector field.
+
+    Parameters, default inputs, edge indices, and the delayed values of a constant history
+    equal to the initial state.
+    """
+    system, layout = handle.system, handle.layout
+    params = {n: _cast(system, n, p.value) for n, p in system.params.items()}
+    head = [params[n] for n in layout.params]
+    head += [np.asarray(system.inputs[i].default, system.value_dtype) for i in layout.inputs]
+    head += undelayed_indices(system, layout)
+    if not layout.delayed:
+        return tuple(head)
+    sizes = system.symbol_sizes()
+
+    def delayed_values(y0: Any, head: list[Any]) -> list[Any]:
+        values = {s.name: y0[s.start:s.start + s.size] for s in system.states}
+        dly = [jnp.zeros(d.n_out, system.value_dtype) for d in layout.delayed]
+        for _ in range(2 if any(d.symbol not in values for d in layout.delayed) else 1):
+            if system.assignments:
+                obs = handle.observe(0.0, y0, *head, *dly)
+                values.update({a.name: v for a, v in zip(system.assignments, obs)})
+            for k, item in enumerate(layout.delayed):
+                _, w, src, out = item_entries(system, layout, k, params)
+                x = values.get(item.symbol, jnp.zeros(sizes[item.symbol]))[src] * w
+                dly[k] = x if out is None else jnp.zeros(item.n_out, x.dtype).at[out].add(x)
+        return dly
+
+    dly = jax.jit(delayed_values)(system.initial_state(), head)
+    return (*head, *(np.asarray(d) for d in dly))

@@ -1,0 +1,81 @@
+"""Delayed reads from ring buffers, as pure JAX functions of the delays and weights.
+
+The time loop keeps, for every symbol ``x`` (size ``N``) that a delayed bundle or a ``Past``
+reads, a ring buffer ``H`` of shape ``(L, N)``: row ``s % L`` holds ``x`` at step ``s``; rows of
+steps before 0 hold the pre-history (zeros, or the initial value). A read during step ``i`` at
+the stage offset ``c`` (stage time ``t_i + c*dt``) with delay ``d`` needs ``x`` at the lag
+``lag = d/dt - c`` steps back from step ``i``. Lags on a step are exact look-ups; the others
+use the cubic Lagrange polynomial through the lags ``j-1 .. j+2`` (``j = floor(lag)``), or the
+quadratic one through the lags ``0 .. 2`` when ``j = 0`` (lag ``-1`` would be the future), as
+the NumPy backend does. Weights and, for ``Past``, delays may be traced JAX values: a read is
+differentiable with respect to the edge weights and (through the interpolation weights) to the
+delays. Where every lag of a read is known to fall on a step, it is a single gather.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["TOL", "Read", "buffer_length", "exact_lags", "make_read"]
+
+TOL = 1e-9
+"""Relative tolerance (in steps) below which a lag counts as lying on a step."""
+
+
+@dataclass
+class Read:
+    """One delayed read at one stage offset: ``value = sum_w coef * H[(i - lags) % L, src]``."""
+
+    lags: Any
+    """Integer lags, shape ``(E, w)``."""
+    coef: Any
+    """Weights (edge weight times interpolation weight), shape ``(E, w)``."""
+    src: np.ndarray
+    """Source element of each entry, shape ``(E,)``."""
+    out: np.ndarray | None
+    """Target element of each entry (``None``: entry ``e`` is element ``e``, as for Past)."""
+    n_out: int
+
+    def value(self, buffer: Any, step: Any) -> Any:
+        """The delayed value during step ``step`` from the ring buffer ``buffer``."""
+        rows = (step - self.lags) % buffer.shape[0]
+        summed = jnp.sum(self.coef * buffer[rows, self.src[:, None]], axis=1)
+        if self.out is None:
+            return summed
+        return jnp.zeros(self.n_out, summed.dtype).at[self.out].add(summed)
+
+
+def exact_lags(delays: np.ndarray, dt: float, offset: float) -> bool:
+    """Whether every concrete delay gives a lag on a step at this stage offset."""
+    lag = np.asarray(delays, dtype=float) / dt - offset
+    return bool(np.all(np.abs(lag - np.rint(lag)) < TOL))
+
+
+def buffer_length(max_delay: float, dt: float) -> int:
+    """Rows of a ring buffer that serves delays up to ``max_delay`` (with the cubic stencil)."""
+    return int(np.floor(max_delay / dt + TOL)) + 3
+
+
+def make_read(delays: Any, weights: Any, src: np.ndarray, out: np.ndarray | None, n_out: int,
+              dt: float, offset: float, exact: bool) -> Read:
+    """Lags and coefficients of a delayed read (``delays`` and ``weights`` may be traced)."""
+    lag = jnp.asarray(delays) / dt - offset
+    if exact:
+        lags = jnp.rint(lag).astype(jnp.int32)[:, None]
+        return Read(lags, jnp.asarray(weights)[:, None], src, out, n_out)
+    j = jnp.floor(lag + TOL)
+    u = lag - j
+    u = jnp.where(jnp.abs(u) < TOL, 0.0, u)
+    cubic = jnp.stack([-u * (u - 1) * (u - 2) / 6, (u + 1) * (u - 1) * (u - 2) / 2,
+                       -(u + 1) * u * (u - 2) / 2, (u + 1) * u * (u - 1) / 6], axis=1)
+    quadratic = jnp.stack([(u - 1) * (u - 2) / 2, -u * (u - 2), u * (u - 1) / 2,
+                           jnp.zeros_like(u)], axis=1)
+    first = j >= 1
+    base = jnp.where(first, j - 1, 0).astype(jnp.int32)
+    lags = base[:, None] + jnp.arange(4, dtype=jnp.int32)[None, :]
+    interp = jnp.where(first[:, None], cubic, quadratic)
+    return Read(lags, jnp.asarray(weights)[:, None] * interp, src, out, n_out)
