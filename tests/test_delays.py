@@ -17,6 +17,12 @@ def dde_solution(t: np.ndarray) -> np.ndarray:
     return np.where(t > 2, x - (t - 2) ** 3 / 6, x)
 
 
+def dde_solution_zero(t: np.ndarray) -> np.ndarray:
+    """x' = -x(t-1), x(0) = 1 and x = 0 before t = 0 (PyRates 1.x history), on [0, 3]."""
+    x = np.where(t > 1, 2 - t, 1.0)
+    return np.where(t > 2, -3 * (t - 2) + (t**2 - 4) / 2, x)
+
+
 def lin_node() -> NodeTemplate:
     op = OperatorTemplate("lin", equations="x' = -k*x + inp", variables={
         "x": "output(1.0)", "k": 0.0, "inp": "input(0.0)"})
@@ -31,23 +37,29 @@ def self_delayed(delay: float = 1.0) -> CircuitTemplate:
 
 @pytest.mark.parametrize("solver, dt, tol", [
     ("euler", 1e-3, 2e-3), ("heun", 1e-2, 1e-4), ("rk4", 1e-2, 3e-5), ("scipy", 1e-2, 1e-3)])
-def test_delayed_edge_matches_method_of_steps(solver, dt, tol):
+@pytest.mark.parametrize("history", ["initial", "zero"])
+def test_delayed_edge_matches_method_of_steps(solver, dt, tol, history):
     kw = {"rtol": 1e-8, "atol": 1e-10} if solver == "scipy" else {}
     res = self_delayed().run(3.0, dt, outputs={"x": "p/lin/x"}, solver=solver,
-                             sampling_step_size=0.1 if solver != "scipy" else dt, **kw)
+                             sampling_step_size=0.1 if solver != "scipy" else dt,
+                             history=history, verbose=False, **kw)
     t = res.index.to_numpy()
-    assert np.max(np.abs(res["x"].to_numpy() - dde_solution(t))) < tol
+    exact = dde_solution(t) if history == "initial" else dde_solution_zero(t)
+    assert np.max(np.abs(res["x"].to_numpy() - exact)) < tol
 
 
 @pytest.mark.parametrize("solver", ["euler", "rk4", "scipy"])
-def test_past_in_equations_matches_method_of_steps(solver):
+@pytest.mark.parametrize("history", ["initial", "zero"])
+def test_past_in_equations_matches_method_of_steps(solver, history):
     op = OperatorTemplate("d", equations="x' = -past(x, tau)", variables={
         "x": "output(1.0)", "tau": 1.0})
     c = CircuitTemplate("c", nodes={"p": NodeTemplate("n", operators=[op])})
     kw = {"rtol": 1e-8, "atol": 1e-10} if solver == "scipy" else {}
-    res = c.run(3.0, 1e-3, outputs={"x": "p/d/x"}, solver=solver, sampling_step_size=0.1, **kw)
+    res = c.run(3.0, 1e-3, outputs={"x": "p/d/x"}, solver=solver, sampling_step_size=0.1,
+                history=history, verbose=False, **kw)
     t = res.index.to_numpy()
-    assert np.max(np.abs(res["x"].to_numpy() - dde_solution(t))) < 3e-3
+    exact = dde_solution(t) if history == "initial" else dde_solution_zero(t)
+    assert np.max(np.abs(res["x"].to_numpy() - exact)) < 3e-3
 
 
 def test_delay_shorter_than_step_is_an_error():
@@ -137,7 +149,8 @@ def test_zero_weights_equal_uncoupled_nodes():
     out = {"x": "all/lin/x"}
     a, b = coupled.run(3.0, 1e-2, outputs=out), alone.run(3.0, 1e-2, outputs=out)
     assert np.array_equal(a.to_numpy(), b.to_numpy())
-    assert a[("x", "a")].iloc[-1] == pytest.approx(2.0 * (1 - 0.7e-2) ** 300, rel=1e-12)
+    # last row: t = T - dt, after 299 Euler steps
+    assert a[("x", "a")].iloc[-1] == pytest.approx(2.0 * (1 - 0.7e-2) ** 299, rel=1e-12)
 
 
 def test_edge_template_with_depression_matches_hand_written_ode():
@@ -200,7 +213,7 @@ def test_edges_into_vectorized_state_variables():
     c = CircuitTemplate("v", nodes={"a": node, "b": node}, edges=[
         ("a/vec/x", "b/vec/inp", None, {"weight": 2.0}),            # element-wise
         ("a/vec/x[2]", "a/vec/inp[0]", None, {"weight": 0.5})])     # one element
-    res = c.run(1.0, 1e-3, outputs={"a": "a/vec/x", "b": "b/vec/x"}, solver="rk4",
+    res = c.run(1.5, 1e-3, outputs={"a": "a/vec/x", "b": "b/vec/x"}, solver="rk4",
                 sampling_step_size=0.5)
     t = 1.0
     x_a = np.array([1.0, 2.0, 3.0]) * np.exp(-t)
@@ -229,7 +242,7 @@ def test_rk4_with_fractional_delays_is_third_order_on_smooth_history():
                                         "b": NodeTemplate("q", operators=[acc])},
                             edges=[("a/osc/u", "b/acc/inp", None, {"weight": 1.0, "delay": 1.0})])
         n = int(round(4.0 / dt))
-        res = c.run(n * dt, dt, outputs={"y": "b/acc/y"}, solver="rk4")
+        res = c.run(n * dt, dt, outputs={"y": "b/acc/y"}, solver="rk4", history="initial")
         t = res.index.to_numpy()
         exact = np.where(t <= 1.0, t, 1.0 + np.sin(t - 1.0))
         errs.append(np.max(np.abs(res["y"].to_numpy() - exact)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from pyrates_backend_numpy.delays import fixed_step_tables, plan_delays
 from pyrates_core.backend import CodegenOptions, LoadedModel, SimulationRequest
 from pyrates_core.errors import DivergenceError, SolverError
 from pyrates_core.functions import EdgeSum, Past
-from pyrates_core.system import EdgeBundle, ParameterSpec, StateSpec, SystemIR
+from pyrates_core.system import Assignment, EdgeBundle, ParameterSpec, StateSpec, SystemIR
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +53,11 @@ def test_sampling_every_second_step(network: LoadedModel) -> None:
     backend = NumpyBackend()
     every = backend.integrate(network, request(2.0))
     half = backend.integrate(network, request(2.0, sampling_step_size=0.2))
-    np.testing.assert_allclose(every.time, np.arange(1, 21) * 0.1)
-    np.testing.assert_allclose(half.time, np.arange(1, 11) * 0.2)
-    np.testing.assert_array_equal(half.outputs["E"], every.outputs["E"][1::2])
-    np.testing.assert_array_equal(half.outputs["E_in"], every.outputs["E_in"][1::2])
+    np.testing.assert_allclose(every.time, np.arange(20) * 0.1)
+    np.testing.assert_allclose(half.time, np.arange(10) * 0.2)
+    np.testing.assert_array_equal(half.outputs["E"], every.outputs["E"][::2])
+    np.testing.assert_array_equal(half.outputs["E_in"], every.outputs["E_in"][::2])
+    np.testing.assert_array_equal(half.final_state, every.final_state)
     assert every.stats["run_time"] > 0
 
 
@@ -160,3 +162,61 @@ def test_divergence_between_periodic_checks_is_still_reported(tmp_path: Path,
     req = SimulationRequest(simulation_time=5.0, step_size=1.0, outputs={"x": ("x", [0])})
     with pytest.raises(DivergenceError, match=r"state variable\(s\) x"):
         NumpyBackend().integrate(model, req)
+
+
+@pytest.mark.parametrize("solver", ["euler", "heun", "rk4", "scipy"])
+def test_row_zero_is_initial_state_and_final_state_continues(tmp_path: Path,
+                                                             solver: str) -> None:
+    """Rows t = 0, dt, ..., T - dt (row 0: initial state and assignment at t = 0);
+    final_state is the state at T: two runs of T/2 chained by final_state give one run of T."""
+    x, a = sp.symbols("x a")
+    system = SystemIR([StateSpec("x", 0, np.array([1.0, 2.0]), ["a", "b"])], [-x], {}, {},
+                      [Assignment("a", 3 * x, 2, ["a", "b"])])
+    model = load(system, tmp_path, False)
+    outputs = {"x": ("x", None), "a": ("a", None)}
+    opts = {"rtol": 1e-10, "atol": 1e-12} if solver == "scipy" else {}
+
+    def run(t_end: float, y0: np.ndarray | None = None) -> Any:
+        return NumpyBackend().integrate(model, SimulationRequest(
+            simulation_time=t_end, step_size=0.01, solver=solver, outputs=outputs,
+            initial_state=y0, solver_options=opts))
+
+    full, first = run(2.0), run(1.0)
+    second = run(1.0, first.final_state)
+    np.testing.assert_allclose(full.time, np.arange(200) * 0.01)
+    np.testing.assert_array_equal(full.outputs["x"][0], [1.0, 2.0])
+    np.testing.assert_array_equal(full.outputs["a"][0], [3.0, 6.0])
+    chained = np.concatenate((first.outputs["x"], second.outputs["x"]))
+    np.testing.assert_allclose(chained, full.outputs["x"], rtol=1e-8)
+    np.testing.assert_allclose(second.final_state, full.final_state, rtol=1e-8)
+    np.testing.assert_allclose(full.final_state, [np.exp(-2.0), 2 * np.exp(-2.0)], rtol=2e-2)
+
+
+@pytest.mark.parametrize("numba", [False, pytest.param(True, marks=requires_numba)])
+@pytest.mark.parametrize("solver", ["euler", "heun", "rk4", "scipy"])
+def test_history_modes(tmp_path: Path, solver: str, numba: bool) -> None:
+    """A source held at 0.1 delivers 0 through a 0.5 delay until t = 0.5 ('zero', the 1.x
+    default) or 0.1 from the start ('initial'); Past() follows the same mode."""
+    x, y, z = sp.symbols("x y z")
+    zero = np.zeros(1, np.int64)
+    bundle = EdgeBundle("b", "x", 1, 1, zero, zero, "w", np.array([0.5]))
+    system = SystemIR([StateSpec("x", 0, np.full(1, 0.1), ["x"]),
+                       StateSpec("y", 1, np.zeros(1), ["y"]),
+                       StateSpec("z", 2, np.zeros(1), ["z"])],
+                      [0 * x, EdgeSum(x, 0), Past(x, sp.Float(0.5))],
+                      {"w": ParameterSpec("w", np.ones(1))}, {}, [], [bundle])
+    model = load(system, tmp_path, numba)
+    opts = {"rtol": 1e-10, "atol": 1e-12} if solver == "scipy" else {}
+    t = np.arange(100) * 0.01
+    for history, expected in (("zero", 0.1 * np.maximum(t - 0.5, 0.0)), ("initial", 0.1 * t)):
+        res = NumpyBackend().integrate(model, SimulationRequest(
+            simulation_time=1.0, step_size=0.01, solver=solver, history=history,
+            outputs={"y": ("y", None), "z": ("z", None)}, solver_options=opts))
+        for key in ("y", "z"):
+            np.testing.assert_allclose(res.outputs[key][:, 0], expected, atol=1e-9,
+                                       err_msg=f"{history}/{key}")
+
+
+def test_unknown_history_mode(network: LoadedModel) -> None:
+    with pytest.raises(SolverError, match="'initial', 'zero'|initial, zero"):
+        NumpyBackend().integrate(network, request(1.0, history="constant"))

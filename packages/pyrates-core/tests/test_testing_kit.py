@@ -29,7 +29,7 @@ def _values(case: testing.ReferenceCase) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("case", ODE_CASES, ids=lambda c: c.name)
 def test_exact_solution_matches_scipy(case: testing.ReferenceCase) -> None:
-    t = np.arange(1, int(round(case.simulation_time / case.step_size)) + 1) * case.step_size
+    t = np.arange(int(round(case.simulation_time / case.step_size))) * case.step_size
     sol = solve_ivp(case.rhs, (0, t[-1]), case.system.initial_state(), t_eval=t,
                     rtol=1e-11, atol=1e-13, method="DOP853")
     states = {s.name: sol.y[s.start:s.start + s.size].T for s in case.system.states}
@@ -69,10 +69,11 @@ def test_undelayed_edges_exact_matches_dense_product() -> None:
     assert len(set(zip(system.edges[0].source_idx, system.edges[0].target_idx))) < 12
 
 
-def test_delay_solution_by_method_of_steps() -> None:
-    """Integrate x' = -x(t-1) piece by piece with scipy and compare."""
+@pytest.mark.parametrize("mode", ["initial", "zero"])
+def test_delay_solution_by_method_of_steps(mode: str) -> None:
+    """Integrate x' = -x(t-1) piece by piece with scipy and compare, for both pre-histories."""
     t_all, x_all = [], []
-    history = lambda t: 1.0  # noqa: E731
+    history = lambda t: 1.0 if mode == "initial" or t >= 0 else 0.0  # noqa: E731
     x0 = 1.0
     for k in range(3):
         prev = history
@@ -83,21 +84,25 @@ def test_delay_solution_by_method_of_steps() -> None:
         tt = np.linspace(k, k + 1, 11)
         t_all.append(tt)
         x_all.append(sol.sol(tt)[0])
-    np.testing.assert_allclose(np.concatenate(x_all), testing.delay_solution(np.concatenate(t_all)),
+    t_cat = np.concatenate(t_all)
+    np.testing.assert_allclose(np.concatenate(x_all), testing.delay_solution(t_cat, mode),
                                atol=1e-9)
-    case = testing.delayed_feedback()
+    case = testing.delayed_feedback(history=mode)
+    assert case.history == mode
     t = np.array([0.5, 1.5, 2.5])
     for key in ("x", "y", "z"):
-        np.testing.assert_allclose(case.exact(t)[key][:, 0], testing.delay_solution(t))
+        np.testing.assert_allclose(case.exact(t)[key][:, 0], testing.delay_solution(t, mode))
+    np.testing.assert_allclose(case.final_state(3.0), testing.delay_solution(np.full(3, 3.0),
+                                                                             mode))
 
 
 def test_input_pulse_expectation() -> None:
     case = testing.input_pulse()
-    t = np.arange(1, 21) * 0.1
+    t = np.arange(20) * 0.1
     exact = case.exact(t)
-    # the pulse acts during step 10 ([1.0, 1.1)) and is visible from t = 1.1 on
-    assert exact["x"][9, 0] == 0.0 and exact["x"][10, 0] == pytest.approx(0.1)
-    assert exact["u"][9, 0] == 1.0 and exact["u"].sum() == 1.0
+    # the pulse acts during step 10 ([1.0, 1.1)) and is visible from row 11 (t = 1.1) on
+    assert exact["x"][10, 0] == 0.0 and exact["x"][11, 0] == pytest.approx(0.1)
+    assert exact["u"][10, 0] == 1.0 and exact["u"].sum() == 1.0
 
 
 def test_custom_function_expectations() -> None:

@@ -9,7 +9,7 @@ from pyrates_frontend import CircuitTemplate
 def test_jansen_rit_alpha_peak():
     c = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
     res = c.run(3.0, 1e-4, sampling_step_size=1e-3,
-                outputs={"ve": "pc/rpo_e_in/V", "vi": "pc/rpo_i/V"})
+                outputs={"ve": "pc/rpo_e_in/v", "vi": "pc/rpo_i/v"})
     v = (res["ve"] + res["vi"]).to_numpy()[1000:]
     spec = np.abs(np.fft.rfft(v - v.mean()))
     freqs = np.fft.rfftfreq(v.size, d=1e-3)

@@ -28,7 +28,9 @@ def test_edge_coupled_linear_chain_matches_analytic(solver, tol):
     res = chain_circuit().run(3.0, 1e-3, outputs={"x": "a/lin/x", "y": "b/lin/x"},
                               solver=solver, sampling_step_size=1e-2, **kw)
     t = res.index.to_numpy()
-    assert t[0] == pytest.approx(1e-2) and t[-1] == pytest.approx(3.0)
+    # PyRates 1.x rows: t = 0, s, ..., T - s; row 0 is the initial state
+    assert t[0] == 0.0 and t[-1] == pytest.approx(3.0 - 1e-2) and len(t) == 300
+    assert res["x"].iloc[0] == 1.0 and res["y"].iloc[0] == 0.0
     assert np.max(np.abs(res["x"] - np.exp(-t))) < tol
     assert np.max(np.abs(res["y"] - 2 * t * np.exp(-t))) < 2 * tol
 
@@ -37,7 +39,8 @@ def test_euler_and_heun_orders_through_the_whole_pipeline(model_file):
     def err(solver, dt):
         c = CircuitTemplate.from_yaml(f"{model_file}/decay")
         r = c.run(2.0, dt, outputs={"x": "p/decay_op/x"}, solver=solver)
-        return abs(r["x"].iloc[-1] - np.exp(-0.5 * 2.0))
+        t_last = r.index[-1]
+        return abs(r["x"].iloc[-1] - np.exp(-0.5 * t_last))
 
     for solver, order in (("euler", 1), ("heun", 2)):
         observed = np.log2(err(solver, 0.02) / err(solver, 0.01))
@@ -52,8 +55,8 @@ def test_input_is_applied_at_its_step(model_file):
     u[10] = 1.0 / dt
     res = c.run(n * dt, dt, inputs={"p/decay_op/u": u}, outputs={"x": "p/decay_op/x"})
     x = res["x"].to_numpy()
-    # recorded after each step: sample k (time (k+1)*dt) holds x after step k
-    assert np.all(x[:10] == 0.0) and x[10] == pytest.approx(1.0) and np.all(x[10:] == x[10])
+    # row k (t = k*dt) holds x before step k: the pulse of step 10 shows from row 11 on
+    assert np.all(x[:11] == 0.0) and x[11] == pytest.approx(1.0) and np.all(x[11:] == x[11])
 
 
 def test_input_length_and_path_errors(model_file):
@@ -88,15 +91,22 @@ def test_state_is_remembered_between_runs(model_file):
     second = c.run(1.0, 1e-3, outputs={"x": "p/decay_op/x"}, solver="rk4")
     whole = CircuitTemplate.from_yaml(f"{model_file}/decay").run(
         2.0, 1e-3, outputs={"x": "p/decay_op/x"}, solver="rk4")
+    # the second run starts at the first one's final state: its row 0 is x(1.0)
+    assert second["x"].iloc[0] == pytest.approx(whole["x"].iloc[1000], rel=1e-12)
     assert second["x"].iloc[-1] == pytest.approx(whole["x"].iloc[-1], rel=1e-12)
+    assert c.state["p/decay_op/x"] == pytest.approx(np.exp(-0.5 * 2.0), rel=1e-9)
 
 
 def test_yaml_round_trip_gives_same_trajectory(model_file, tmp_path):
     c = CircuitTemplate.from_yaml(f"{model_file}/pair")
     c.update_var(node_vars={"a/li_op/r": 1.0, "b/li_op/tau": 0.5})
     path = c.to_yaml(tmp_path / "saved.yaml", "saved")
-    with pytest.raises(FileExistsError):
-        c.to_yaml(tmp_path / "saved.yaml", "saved")
+    assert c.to_yaml(tmp_path / "saved.yaml", "saved") == path  # PyRates' own file: replaced
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("a: 1\n")
+    with pytest.raises(FileExistsError, match="not written by PyRates"):
+        c.to_yaml(mine, "saved")
+    assert mine.read_text() == "a: 1\n"
     loaded = CircuitTemplate.from_yaml(f"{path}/saved")
     kw = {"outputs": {"a": "a/li_op/r", "b": "b/li_op/r"}, "solver": "heun"}
     r1, r2 = c.run(2.0, 1e-2, **kw), loaded.run(2.0, 1e-2, **kw)
@@ -119,12 +129,24 @@ def test_vectorized_and_unvectorized_agree():
 def test_get_run_func_evaluates_the_vector_field(tmp_path):
     c = chain_circuit()
     func, args, names, idx = c.get_run_func("chain_rhs", step_size=1e-3)
+    # PyRates 1.x tuple: args start with t and the current state, so func(*args) works
+    assert names[:2] == ("t", "y") and args[0] == 0.0 and len(names) == len(args)
+    dy0 = np.asarray(func(*args))
+    assert dy0[idx["a/lin/x"]] == pytest.approx(-1.0)  # x(0) = 1 in chain_circuit
     y = np.zeros(len(idx))
     y[idx["a/lin/x"]], y[idx["b/lin/x"]] = 0.7, 0.2
-    dy = np.asarray(func(0.0, y, *args))
+    dy = np.asarray(func(0.0, y, *args[2:]))
     assert dy[idx["a/lin/x"]] == pytest.approx(-0.7)
     assert dy[idx["b/lin/x"]] == pytest.approx(-0.2 + 2.0 * 0.7)
-    assert len(names) == len(args)
+    calls = []
+
+    def recording(f, tag):
+        calls.append(tag)
+        return f
+
+    f2, *_ = c.get_run_func("chain_rhs", step_size=1e-3, decorator=recording,
+                            decorator_kwargs={"tag": "yes"}, verbose=False)
+    assert calls == ["yes"] and np.allclose(f2(*args), dy0)
     target = tmp_path / "user_rhs.py"
     c.get_run_func("chain_rhs", file_name=str(target), step_size=1e-3)
     assert "def chain_rhs" in target.read_text()

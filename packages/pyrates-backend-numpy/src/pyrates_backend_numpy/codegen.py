@@ -298,15 +298,26 @@ class _Emitter:
         lines = [*self._decorator(), f"def {LOOP}({', '.join(loop_args)}):",
                  '    """Fixed-step integration from step _n0 to _n1 (0: euler, 1: heun, 2: rk4).',
                  "",
-                 "    Updates the history buffers and _rec in place; returns (status, y), status",
+                 "    Row k of _rec is recorded before step k * _stride (row 0: initial state);",
+                 "    updates the history buffers and _rec in place; returns (status, y), status",
                  '    being -1 or the step at which the state was found not finite (checked at',
-                 '    least every 16 steps, at recordings, and at the end)."""',
+                 '    least every 16 steps and at the end)."""',
                  f"{i1}_check = _stride * max(1, 16 // _stride)"]
         for n in table_names:  # per-stage delay tables, sliced once instead of every step
             lines += [f"{i1}{n}_s{k} = {n}[{k}]" for k in range(3)]
         lines += [f"{i1}for _n in range(_n0, _n1):",
                  f"{i2}_t = _t0 + _n * _dt"]
         lines += bind("_n", i2)
+        lines += [f"{i2}if _n % _stride == 0 and _n // _stride < _rec.shape[0]:",
+                  f"{i3}_row = _n // _stride",
+                  f"{i3}_col = _record(_rec, _row, 0, _y, _rec_y)"]
+        for i, r in zip(lay.inputs, rec_inputs):
+            lines.append(f"{i3}_col = _record(_rec, _row, _col, {names[i]}, {r})")
+        if sys_.assignments:
+            lines += [f"{i3}if _rec_assign:",
+                      f"{i3}    _a = {call(OBSERVE, '_t', '_y', 0)}"]
+            for k, r in enumerate(rec_assign):
+                lines.append(f"{i3}    _col = _record(_rec, _row, _col, _a[{k}], {r})")
         lines += [f"{i2}if _method == 0:",
                   f"{i3}_k1 = {call(vf, '_t', '_y', 0)}",
                   f"{i3}_y = _step(_y, _dt, _k1)",
@@ -334,19 +345,7 @@ class _Emitter:
                     value = f"_y[{st.start}:{st.start + n}]"
                 lines.append(f"{i2}_push({w}_buf, (_n + 1) % {ln}, {ln}, {n}, {value})")
         lines += [f"{i2}if (_n + 1) % _check == 0 and not _all_finite(_y):",
-                  f"{i3}return _n + 1, _y",
-                  f"{i2}if (_n + 1) % _stride == 0:",
-                  f"{i3}_row = (_n + 1) // _stride - 1",
-                  f"{i3}_col = _record(_rec, _row, 0, _y, _rec_y)"]
-        if lay.inputs or sys_.assignments:
-            lines += bind("_n + 1", i3)
-        for i, r in zip(lay.inputs, rec_inputs):
-            lines.append(f"{i3}_col = _record(_rec, _row, _col, {names[i]}, {r})")
-        if sys_.assignments:
-            lines += [f"{i3}if _rec_assign:",
-                      f"{i3}    _a = {call(OBSERVE, '_t', '_y', 0)}"]
-            for k, r in enumerate(rec_assign):
-                lines.append(f"{i3}    _col = _record(_rec, _row, _col, _a[{k}], {r})")
+                  f"{i3}return _n + 1, _y"]
         lines += [f"{i1}if not _all_finite(_y):",
                   f"{i1}    return _n1, _y",
                   f"{i1}return -1, _y"]

@@ -22,6 +22,13 @@ Fixed-step solvers (euler, heun, rk4)
     edges, computed from the current value) or at least one step; ``0 < d < dt`` and ``d < 0``
     are errors.
 
+    Zero pre-history (``history='zero'``, the PyRates 1.x default): the window rows before
+    ``t = 0`` hold the initial value (so that interpolation stencils near ``t = 0`` see a
+    continuous history) and every table entry has an *activation step*, the first step at
+    which its stage reads a time ``>= 0`` (``> 0`` for the stages after the start of a step,
+    which read the left limit). Before it the entry's weight is zeroed, so the read is 0; the
+    solver runs the loop in segments between activation steps with masked weights.
+
 Adaptive solvers (scipy)
     The window has one row per distinct delay ``D_k`` of the symbol, filled at every call with
     ``x(t - D_k)`` from a dense history of accepted steps (see
@@ -210,6 +217,19 @@ class FixedStepDelays:
     """Source symbol -> number of rows ``L`` of its window."""
     tables: list[tuple[np.ndarray, ...]]
     """Per table: arrays stacked over :data:`STAGE_OFFSETS` (idx, w[, tgt])."""
+    activation: list[np.ndarray] = field(default_factory=list)
+    """Per table: activation step of every weight (same shape as ``w``), see the module
+    docstring; 0 for padding."""
+
+    def weights_at(self, step: int) -> list[np.ndarray]:
+        """Per table: the weights with the entries not yet active at ``step`` zeroed."""
+        return [np.where(act <= step, t[1], 0) for t, act in zip(self.tables, self.activation)]
+
+    def activation_steps(self) -> np.ndarray:
+        """Sorted distinct steps at which some entry becomes active."""
+        if not self.activation:
+            return np.zeros(0, np.int64)
+        return np.unique(np.concatenate([a.ravel() for a in self.activation])).astype(np.int64)
 
 
 _CUBIC = ((-1, lambda u: -u * (u - 1) * (u - 2) / 6),
@@ -223,7 +243,7 @@ _QUADRATIC = ((0, lambda u: (u - 1) * (u - 2) / 2), (1, lambda u: -u * (u - 2)),
 
 
 def _stage_entries(out, src, delay, w, dt, c, n_sym, length):
-    """Entries (out, window column, weight) for the stage offset ``c``.
+    """Entries (out, window column, weight, activation step) for the stage offset ``c``.
 
     Lags that fall on a step are exact lookups; the others are interpolated with a cubic
     Lagrange polynomial through the four surrounding steps (quadratic through lags 0-2 when the
@@ -231,6 +251,10 @@ def _stage_entries(out, src, delay, w, dt, c, n_sym, length):
     of RK4 on delayed systems.
     """
     lag = delay / dt - c
+    if c == 0:  # reads x(t_n - d): from t_n - d >= 0 on
+        act = np.ceil(delay / dt - _TOL)
+    else:  # inside the step: the left limit at t = 0 is still the pre-history
+        act = np.floor(lag + _TOL) + 1
     j = np.floor(lag + _TOL)
     frac = lag - j
     frac[np.abs(frac) < _TOL] = 0.0
@@ -241,12 +265,15 @@ def _stage_entries(out, src, delay, w, dt, c, n_sym, length):
         return (length - 1 - lags) * n_sym + src[mask]
 
     outs, cols, weights = [out[exact]], [col(j[exact], exact)], [w[exact]]
+    acts = [act[exact]]
     for mask, stencil in ((~exact & (j >= 1), _CUBIC), (~exact & (j == 0), _QUADRATIC)):
         for offset, weight in stencil:
             outs.append(out[mask])
             cols.append(col(j[mask] + offset, mask))
             weights.append(w[mask] * weight(frac[mask]))
-    return np.concatenate(outs), np.concatenate(cols), np.concatenate(weights)
+            acts.append(act[mask])
+    return (np.concatenate(outs), np.concatenate(cols), np.concatenate(weights),
+            np.concatenate(acts))
 
 
 def fixed_step_tables(
@@ -275,19 +302,21 @@ def fixed_step_tables(
         need = int(np.floor(delay.max() / dt + _TOL)) + 3 if delay.size else 2
         lengths[table.symbol] = max(lengths.get(table.symbol, 2), need)
     dtype = system.value_dtype
-    tables = []
+    tables, activation = [], []
     for table, (out, src, delay, w) in zip(plan.tables, entries):
         n_sym, length = sizes[table.symbol], lengths[table.symbol]
         built = {k: _stage_entries(out, src, delay, w, dt, STAGE_OFFSETS[k], n_sym, length)
                  for k in stages}
         width = max(_width(table, e[0]) for e in built.values())
         first = built[stages[0]]
-        packed = []
+        packed, acts = [], []
         for k in range(len(STAGE_OFFSETS)):
-            out_k, col_k, w_k = built.get(k, first)
+            out_k, col_k, w_k, act_k = built.get(k, first)
             packed.append(_pack(table, out_k, col_k, w_k, width, dtype))
+            acts.append(_pack(table, out_k, col_k, act_k, width, np.dtype(np.float64))[1])
         tables.append(tuple(np.stack(parts) for parts in zip(*packed)))
-    return FixedStepDelays(lengths, tables)
+        activation.append(np.stack(acts).astype(np.int64))
+    return FixedStepDelays(lengths, tables, activation)
 
 
 @dataclass

@@ -3,17 +3,20 @@
 Conventions
 -----------
 * Time starts at ``t = 0``. Outputs are sampled at ``t_k = k * sampling_step_size`` for
-  ``k = 1..n_samples`` (``n_samples = n_steps // stride``), i.e. recorded *after* the step that
-  reaches ``t_k``; the initial state is not recorded (the convention of the original PyRates).
+  ``k = 0..n_samples - 1`` (``n_samples = round(T / sampling_step_size)``), row 0 being the
+  initial state with the assignments and inputs at ``t = 0`` (the row convention of PyRates
+  1.x); ``final_state`` is the state at ``T``.
 * ``sampling_step_size`` must be an integer multiple of ``step_size``.
 * Inputs are arrays of shape ``(n_steps, size)``, row ``i`` being the value at ``t_i = i*dt``.
   Fixed-step solvers hold row ``i`` for every stage of step ``i`` (zero-order hold); adaptive
   solvers interpolate linearly in time (and hold the last row). A recorded input at ``t_k``
-  is row ``k`` (the last row past the end).
+  at ``t_k`` is row ``k * stride``.
 * Non-finite states raise :class:`~pyrates_core.errors.DivergenceError`, checked at least every
   16 steps and at the end (fixed step) or at every accepted step (adaptive), naming the state
   variables and the time by which they were found.
-* Delays: see :mod:`pyrates_backend_numpy.delays`. Adaptive solvers keep a dense history
+* Delays: see :mod:`pyrates_backend_numpy.delays`. ``request.history`` says what a delayed
+  read before ``t = 0`` returns: ``'zero'`` (default, PyRates 1.x) or ``'initial'`` (the
+  initial value of the delayed symbol). Adaptive solvers keep a dense history
   (scipy's dense output of each accepted step for states, linear interpolation between
   accepted steps for assignments) and limit ``max_step`` to the shortest delay.
 """
@@ -31,11 +34,12 @@ import numpy as np
 
 from pyrates_backend_numpy.codegen import LOOP, OBSERVE, Layout
 from pyrates_backend_numpy.delays import (
+    FixedStepDelays,
     adaptive_tables,
     fixed_step_tables,
     undelayed_arrays,
 )
-from pyrates_core.backend import SimulationRequest, SimulationResult
+from pyrates_core.backend import HISTORY_MODES, SimulationRequest, SimulationResult
 from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
 from pyrates_core.system import SystemIR
 
@@ -140,12 +144,23 @@ def _flat(tables: list[tuple[np.ndarray, ...]]) -> list[np.ndarray]:
     return [a for t in tables for a in t]
 
 
-def _fill_constant_history(
+def _check_history(mode: str) -> str:
+    if mode not in HISTORY_MODES:
+        raise SolverError(f"history={mode!r} is not a history mode; choose one of "
+                          f"{', '.join(sorted(HISTORY_MODES))}")
+    return mode
+
+
+def _fill_initial_history(
     module: ModuleType, layout: Layout, system: SystemIR, y0: np.ndarray,
     head: list[Any], windows: dict[str, np.ndarray], tables: list[np.ndarray],
     write: Callable[[str, np.ndarray], None],
 ) -> None:
-    """Write the initial value of every history symbol (assignments need two passes)."""
+    """Write the value at ``t = 0`` of every history symbol (assignments need two passes).
+
+    ``write(s, value)`` stores the value at ``t = 0``; what the history holds before ``t = 0``
+    (zeros or the same value) is up to ``write``.
+    """
     for s in layout.history:
         if s not in layout.history_sources:
             st = system.state(s)
@@ -174,8 +189,8 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
         windows[s][:] = np.tile(value, len(delays.delays[s]))
 
     tables = _flat(delays.tables)
-    _fill_constant_history(handle.module, layout, system, system.initial_state(), head,
-                           windows, tables, write)
+    _fill_initial_history(handle.module, layout, system, system.initial_state(), head,
+                          windows, tables, write)
     return (*head, *(windows[s] for s in layout.history), *tables)
 
 
@@ -225,8 +240,8 @@ def _plan_recording(system: SystemIR, layout: Layout,
     return _Recording(rec_y.astype(np.int64), rec_inputs, rec_assign, columns, col)
 
 
-def _sampling(request: SimulationRequest) -> tuple[int, int]:
-    """Number of steps and recording stride (steps per sample)."""
+def _sampling(request: SimulationRequest) -> tuple[int, int, int]:
+    """Number of steps, recording stride (steps per sample) and number of samples."""
     if request.step_size <= 0 or request.simulation_time <= 0:
         raise SolverError("step_size and simulation_time must be positive")
     n_steps = request.n_steps
@@ -239,7 +254,8 @@ def _sampling(request: SimulationRequest) -> tuple[int, int]:
     if stride < 1 or abs(ratio - stride) > 1e-9 * max(1.0, ratio):
         raise SolverError(f"sampling_step_size {sampling:g} must be a positive integer multiple "
                           f"of step_size {request.step_size:g}")
-    return n_steps, stride
+    n_samples = int(np.floor(n_steps / stride + 0.5))
+    return n_steps, stride, n_samples
 
 
 def _divergence(system: SystemIR, y: np.ndarray, t: float) -> DivergenceError:
@@ -261,10 +277,27 @@ class _FixedRun:
     """Arguments of ``run_fixed_step`` after ``(_method, _y, _n0, _n1)``."""
     rec: np.ndarray
     plan: _Recording
+    zero_history: FixedStepDelays | None = None
+    """Tables whose weights are masked until their activation steps (zero pre-history)."""
+    weight_args: list[int] | None = None
+    """Positions of the table weights in ``args``."""
+
+    def segment_ends(self, n_steps: int) -> list[int]:
+        """Steps at which the masked weights change (ending with ``n_steps``)."""
+        if self.zero_history is None:
+            return [n_steps]
+        steps = self.zero_history.activation_steps()
+        return [*(int(s) for s in steps if 0 < s < n_steps), n_steps]
+
+    def set_weights(self, step: int) -> None:
+        """Put the weights active at ``step`` into ``args``."""
+        if self.zero_history is not None and self.weight_args is not None:
+            for p, w in zip(self.weight_args, self.zero_history.weights_at(step)):
+                self.args[p] = w
 
 
 def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int,
-                   stride: int, y0: np.ndarray) -> _FixedRun:
+                   stride: int, n_samples: int, y0: np.ndarray) -> _FixedRun:
     system, layout = handle.system, handle.layout
     dt = request.step_size
     params = resolve_params(system, request.param_values)
@@ -278,20 +311,31 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
             for s in layout.history}
     tables = _flat(delays.tables)
 
+    zero = _check_history(request.history) == "zero"
+    weight_pos, pos = [], 0
+    for t in delays.tables:
+        weight_pos.append(pos + 1)
+        pos += len(t)
+    if zero:  # entries not active at step 0 read 0 (see the docstring of ``delays``)
+        for p, w in zip(weight_pos, delays.weights_at(0)):
+            tables[p] = w
+
     def write(s: str, value: np.ndarray) -> None:
         bufs[s][:] = np.tile(value, 2 * delays.lengths[s])
 
     windows = {s: bufs[s][sizes[s]:(delays.lengths[s] + 1) * sizes[s]] for s in layout.history}
     head = [*pargs, *(x[0] for x in series), *edges]
-    _fill_constant_history(handle.module, layout, system, y0, head, windows,
-                           [t[0] for t in tables], write)
+    _fill_initial_history(handle.module, layout, system, y0, head, windows,
+                          [t[0] for t in tables], write)
     plan = _plan_recording(system, layout, request.outputs)
-    rec = np.zeros((n_steps // stride, plan.n_cols), system.value_dtype)
+    rec = np.zeros((n_samples, plan.n_cols), system.value_dtype)
     args = [0.0, dt, stride, rec, plan.rec_y, *plan.rec_inputs, *plan.rec_assign,
             any(r.size for r in plan.rec_assign), *pargs, *series, *edges,
             *(bufs[s] for s in layout.history), *(delays.lengths[s] for s in layout.history),
             *tables]
-    return _FixedRun(args, rec, plan)
+    first = len(args) - len(tables)
+    return _FixedRun(args, rec, plan, delays if zero else None,
+                     [first + p for p in weight_pos])
 
 
 def warm_up(handle: ModelHandle) -> None:
@@ -300,23 +344,25 @@ def warm_up(handle: ModelHandle) -> None:
     delays = adaptive_tables(system, handle.layout.plan, resolve_params(system, {}))
     dt = min(1.0, delays.min_delay)
     request = SimulationRequest(simulation_time=dt, step_size=dt)
-    run = _prepare_fixed(handle, request, 1, 1, system.initial_state())
+    run = _prepare_fixed(handle, request, 1, 1, 0, system.initial_state())
     getattr(handle.module, LOOP)(0, system.initial_state(), 0, 0, *run.args)
 
 
 def _integrate_fixed(handle: ModelHandle, request: SimulationRequest) -> SimulationResult:
     system = handle.system
-    n_steps, stride = _sampling(request)
+    n_steps, stride, n_samples = _sampling(request)
     y = _initial_state(system, request)
-    run = _prepare_fixed(handle, request, n_steps, stride, y)
+    run = _prepare_fixed(handle, request, n_steps, stride, n_samples, y)
     loop = getattr(handle.module, LOOP)
     method = FIXED_METHODS[request.solver]
     bar = _progress(request.progress, n_steps)
     chunk = n_steps if bar is None else max(1, n_steps // 100)
     start = time.perf_counter()
+    ends = run.segment_ends(n_steps)
     n0 = 0
     while n0 < n_steps:
-        n1 = min(n_steps, n0 + chunk)
+        n1 = min(n_steps, n0 + chunk, next(e for e in ends if e > n0))
+        run.set_weights(n0)
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
             status, y = loop(method, y, n0, n1, *run.args)
         if status >= 0:
@@ -329,8 +375,7 @@ def _integrate_fixed(handle: ModelHandle, request: SimulationRequest) -> Simulat
     run_time = time.perf_counter() - start
     if bar is not None:
         bar.close()
-    n_samples = run.rec.shape[0]
-    times = np.arange(1, n_samples + 1) * stride * request.step_size
+    times = np.arange(n_samples) * stride * request.step_size
     stats = {"run_time": run_time, "n_steps": n_steps,
              "n_rhs_evals": n_steps * (1, 2, 4)[method], "numba": handle.numba}
     return SimulationResult(times, _split(run.rec, run.plan), np.array(y), stats)
@@ -361,9 +406,12 @@ def _progress(enabled: bool, total: int) -> Any:
 class _DenseHistory:
     """Dense history of accepted steps: states via dense output, assignments linearly."""
 
-    def __init__(self, system: SystemIR, y0: np.ndarray, assign0: dict[str, np.ndarray]):
+    def __init__(self, system: SystemIR, y0: np.ndarray, assign0: dict[str, np.ndarray],
+                 zero: bool = True):
         self.slices = {s.name: slice(s.start, s.start + s.size) for s in system.states}
         self.y0 = y0
+        self.zero = zero
+        """Pre-history (``t < 0``) is zero (else the value at ``t = 0``)."""
         self.t_end: list[float] = []
         self.interps: list[Any] = []
         self.assign_t: list[float] = [0.0]
@@ -378,7 +426,9 @@ class _DenseHistory:
             self.assign_v[s].append(v)
 
     def state_at(self, tq: float) -> np.ndarray:
-        """The full state vector at ``tq`` (initial value before the start)."""
+        """The full state vector at ``tq`` (zero or the initial value before the start)."""
+        if tq < 0.0 and self.zero:
+            return np.zeros_like(self.y0)
         if tq <= 0.0 or not self.t_end:
             return self.y0
         k = min(bisect.bisect_left(self.t_end, tq), len(self.t_end) - 1)
@@ -390,6 +440,8 @@ class _DenseHistory:
         """
         if sym in self.slices:
             return self.state_at(tq)[self.slices[sym]]
+        if tq < 0.0 and self.zero:
+            return np.zeros_like(self.assign_v[sym][0])
         if exact and tq > 0.0 and self.evaluate is not None:
             return self.evaluate(sym, tq)
         values = self.assign_v[sym]
@@ -414,7 +466,8 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     if method not in SCIPY_METHODS:
         raise SolverError(f"unknown scipy method '{method}'; choose one of "
                           f"{', '.join(SCIPY_METHODS)}")
-    n_steps, stride = _sampling(request)
+    n_steps, stride, n_samples = _sampling(request)
+    zero = _check_history(request.history) == "zero"
     dt, t_end = request.step_size, n_steps * request.step_size
     y0 = _initial_state(system, request)
     params = resolve_params(system, request.param_values)
@@ -450,11 +503,11 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     # initial history of assignment sources (two passes, as for fixed-step solvers)
     assign0: dict[str, np.ndarray] = {}
     history = _DenseHistory(system, y0, {s: np.zeros(system.symbol_sizes()[s])
-                                         for s in layout.history_sources})
+                                         for s in layout.history_sources}, zero)
     for _ in range(2 if layout.history_sources else 0):
         values = observe(0.0, y0, *args_at(0.0, history))
         assign0 = {s: np.asarray(values[p]) for s, p in layout.history_sources.items()}
-        history = _DenseHistory(system, y0, assign0)
+        history = _DenseHistory(system, y0, assign0, zero)
     history.evaluate = evaluate
 
     def fun(t: float, y: np.ndarray) -> np.ndarray:
@@ -465,12 +518,26 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     start = time.perf_counter()
     solver = solver_cls(fun, 0.0, y0, t_end, max_step=max_step, **opts)
     plan = _plan_recording(system, layout, request.outputs)
-    n_samples = n_steps // stride
-    times = np.arange(1, n_samples + 1) * stride * dt
+    times = np.arange(n_samples) * stride * dt
     rec = np.zeros((n_samples, plan.n_cols), system.value_dtype)
     want_assign = any(r.size for r in plan.rec_assign)
+
+    def record(k: int, y_k: np.ndarray) -> None:
+        row = [y_k[plan.rec_y]]
+        if plan.rec_inputs:
+            step = k * stride
+            row_inputs = [arr[min(step, arr.shape[0] - 1)] for arr in series]
+            row += [v[r] for v, r in zip(row_inputs, plan.rec_inputs)]
+        if want_assign:
+            values = observe(times[k], y_k, *args_at(times[k], history))
+            row += [np.asarray(v)[r] for v, r in zip(values, plan.rec_assign)]
+        rec[k] = np.concatenate(row)
+
     bar = _progress(request.progress, n_steps)
     k = 0
+    if n_samples:
+        record(0, y0)
+        k = 1
     while solver.status == "running":
         message = solver.step()
         if solver.status == "failed":
@@ -486,16 +553,7 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
             assign = {s: np.asarray(values[p]) for s, p in layout.history_sources.items()}
         history.add(solver.t, interp, assign)
         while k < n_samples and times[k] <= solver.t + 1e-12 * t_end:
-            y_k = np.asarray(interp(times[k])) if times[k] < solver.t else solver.y
-            row = [y_k[plan.rec_y]]
-            if plan.rec_inputs:
-                step = (k + 1) * stride
-                row_inputs = [arr[min(step, arr.shape[0] - 1)] for arr in series]
-                row += [v[r] for v, r in zip(row_inputs, plan.rec_inputs)]
-            if want_assign:
-                values = observe(times[k], y_k, *args_at(times[k], history))
-                row += [np.asarray(v)[r] for v, r in zip(values, plan.rec_assign)]
-            rec[k] = np.concatenate(row) if row else rec[k]
+            record(k, np.asarray(interp(times[k])) if times[k] < solver.t else solver.y)
             k += 1
         if bar is not None:
             bar.n = min(n_steps, int(solver.t / dt))

@@ -78,7 +78,7 @@ class OptionSpec:
     """Allowed values, if the option is an enumeration."""
 
     def check(self, value: Any, where: str) -> Any:
-        """Return ``value`` if it is valid for this option, else raise ``TypeError``/``ValueError``."""
+        """Return ``value`` if valid for this option, else raise ``TypeError``/``ValueError``."""
         if value is None and self.default is None:
             return value
         numeric = any(t in (int, float) for t in self.types)

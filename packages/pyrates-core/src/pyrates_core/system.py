@@ -20,8 +20,10 @@ Semantics that every backend must honour
   the model's time unit and zero for undelayed edges.  ``x`` is always a symbol (a state or an
   assignment). Backends that keep a history of ``x`` for delayed edges record it at every
   accepted step.
-* ``Past(x, tau)`` is the value of the symbol ``x`` at time ``t - tau`` (history before the start
-  of the simulation is the initial value).
+* ``Past(x, tau)`` is the value of the symbol ``x`` at time ``t - tau``.
+* Pre-history: a delayed read (delayed ``EdgeSum`` or ``Past``) of a time before ``t = 0``
+  returns 0 (``SimulationRequest.history='zero'``, PyRates 1.x) or the initial value of the
+  symbol (``'initial'``); see :data:`pyrates_core.backend.HISTORY_MODES`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,11 @@ A backend package tests itself with either
 Each reference system is generated and loaded once and then integrated with every supported
 solver (``CodegenOptions.solver`` is the first of them); fixed-step solvers are ``euler``,
 ``heun`` and ``rk4``, every other solver name is treated as adaptive and run with tight
-tolerances. Sample times follow the PyRates convention ``t_k = k * sampling_step_size``,
-``k = 1..n``. This module depends on numpy and pyrates_core only.
+tolerances. Rows follow the PyRates 1.x convention: ``t_k = k * sampling_step_size`` for
+``k = 0..n-1``, row 0 holding the initial state, and ``final_state`` the state at ``T``
+(checked where a case knows it). Delayed cases run with the history mode of the case
+(``'zero'``: delayed reads before ``t = 0`` are 0, the default; ``'initial'``: they are the
+initial value). This module depends on numpy and pyrates_core only.
 """
 
 from __future__ import annotations
@@ -81,6 +84,10 @@ class ReferenceCase:
     fixed_step_only: bool = False
     rhs: Callable[[float, np.ndarray], np.ndarray] | None = None
     """Plain numpy right-hand side (for cases without delays), used by the kit's self-test."""
+    history: str = "zero"
+    """``SimulationRequest.history`` of the case."""
+    final_state: Callable[[float], np.ndarray] | None = None
+    """Exact flat state vector at time ``T`` (compared with ``SimulationResult.final_state``)."""
 
     def tol(self, solver: str) -> float:
         """Allowed error for ``solver``."""
@@ -111,7 +118,7 @@ def exponential_decay() -> ReferenceCase:
         "exponential_decay", system, 2.0, 1e-3, {"x": ("x", _all(3))},
         lambda t: {"x": x0[None, :] * np.exp(-0.5 * t[:, None])},
         {"euler": 2e-3, "heun": 1e-6, "rk4": 1e-10, "adaptive": 1e-7},
-        rhs=lambda t, y: -0.5 * y,
+        rhs=lambda t, y: -0.5 * y, final_state=lambda t: x0 * np.exp(-0.5 * t),
     )
 
 
@@ -148,9 +155,14 @@ def harmonic_oscillators() -> ReferenceCase:
     def rhs(t: float, y: np.ndarray) -> np.ndarray:
         return np.concatenate((y[3:], -(omega**2) * y[:3]))
 
+    def final(t: float) -> np.ndarray:
+        pos = x0 * np.cos(omega * t) + v0 / omega * np.sin(omega * t)
+        return np.concatenate((pos, -x0 * omega * np.sin(omega * t) + v0 * np.cos(omega * t)))
+
     return ReferenceCase("harmonic_oscillators", system, 3.0, 1e-3,
                          {"x": ("x", _all(3)), "v_last": ("v", np.array([2]))}, exact,
-                         {"euler": 0.05, "heun": 1e-4, "rk4": 1e-9, "adaptive": 1e-6}, rhs=rhs)
+                         {"euler": 0.05, "heun": 1e-4, "rk4": 1e-9, "adaptive": 1e-6}, rhs=rhs,
+                         final_state=final)
 
 
 def assignment_output() -> ReferenceCase:
@@ -171,7 +183,10 @@ def assignment_output() -> ReferenceCase:
 
 
 def input_pulse(n_steps: int = 20, pulse_step: int = 10) -> ReferenceCase:
-    """``x' = u`` with ``u = 1`` during step ``pulse_step`` only (zero-order hold)."""
+    """``x' = u`` with ``u = 1`` during step ``pulse_step`` only (zero-order hold).
+
+    Row ``k`` (``t = k dt``) is the state after ``k`` steps and the input row ``k``.
+    """
     x, u = sp.symbols("x u")
     dt = 0.1
     system = SystemIR([_state("x", 0, [0.0])], [u], {},
@@ -187,7 +202,7 @@ def input_pulse(n_steps: int = 20, pulse_step: int = 10) -> ReferenceCase:
     return ReferenceCase("input_pulse", system, n_steps * dt, dt,
                          {"x": ("x", _all(1)), "u": ("u", _all(1))}, exact,
                          {"euler": 1e-12, "heun": 1e-12, "rk4": 1e-12}, {"u": series},
-                         fixed_step_only=True)
+                         fixed_step_only=True, final_state=lambda t: np.array([dt]))
 
 
 def _random_edges(rng: np.random.Generator, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -228,18 +243,25 @@ def undelayed_edges() -> ReferenceCase:
                          rhs=lambda t, y: a_mat @ y)
 
 
-def delay_solution(t: np.ndarray) -> np.ndarray:
-    """Method-of-steps solution of ``x' = -x(t - 1)``, ``x = 1`` for ``t <= 0``, on [0, 3]."""
+def delay_solution(t: np.ndarray, history: str = "initial") -> np.ndarray:
+    """Method-of-steps solution of ``x' = -x(t - 1)``, ``x(0) = 1``, on [0, 3].
+
+    ``history='initial'``: ``x = 1`` for ``t < 0``; ``'zero'``: ``x = 0`` for ``t < 0``, so
+    ``x`` stays 1 on [0, 1] and then follows the ``'initial'`` solution shifted by 1.
+    """
     t = np.asarray(t, dtype=float)
+    if history == "zero":
+        return np.where(t <= 1, 1.0, delay_solution(np.maximum(t - 1, 0.0)))
     out = 1 - t
     out = out + np.where(t > 1, (t - 1) ** 2 / 2, 0.0)
     out = out - np.where(t > 2, (t - 2) ** 3 / 6, 0.0)
     return out
 
 
-def delayed_feedback(step_size: float = 0.01) -> ReferenceCase:
+def delayed_feedback(step_size: float = 0.01, history: str = "zero") -> ReferenceCase:
     """``x' = -x(t-1)`` three ways: ``Past(x, tau)``, a delayed bundle from the state, and a
-    delayed bundle from an assignment ``a = x``; all equal :func:`delay_solution`.
+    delayed bundle from an assignment ``a = x``; all equal :func:`delay_solution` for the
+    ``history`` mode.
     """
     x, y, z, a, tau = sp.symbols("x y z a tau")
     one = np.ones(1)
@@ -255,20 +277,24 @@ def delayed_feedback(step_size: float = 0.01) -> ReferenceCase:
     )
 
     def exact(t: np.ndarray) -> dict[str, np.ndarray]:
-        sol = delay_solution(t)[:, None]
+        sol = delay_solution(t, history)[:, None]
         return {"x": sol, "y": sol, "z": sol}
 
     name = "delayed_feedback" if step_size == 0.01 else f"delayed_feedback_dt{step_size:g}"
-    return ReferenceCase(name, system, 3.0, step_size,
+    return ReferenceCase(f"{name}_{history}", system, 3.0, step_size,
                          {"x": ("x", _all(1)), "y": ("y", _all(1)), "z": ("z", _all(1))}, exact,
-                         {"euler": 2e-2, "heun": 2e-4, "rk4": 2e-4, "adaptive": 1e-4})
+                         {"euler": 2e-2, "heun": 2e-4, "rk4": 2e-4, "adaptive": 1e-4},
+                         history=history,
+                         final_state=lambda t: np.repeat(delay_solution(np.array([t]), history),
+                                                         3))
 
 
 def delayed_feedback_interpolated() -> ReferenceCase:
     """As :func:`delayed_feedback` with a step size that does not divide the delay (the
-    delayed value is interpolated); fixed-step solvers only.
+    delayed value is interpolated); fixed-step solvers only. It uses the ``'initial'``
+    history, whose solution is smooth enough for the interpolation error to show.
     """
-    case = delayed_feedback(step_size=0.03)
+    case = delayed_feedback(step_size=0.03, history="initial")
     case.fixed_step_only = True
     case.tolerance = {"euler": 3e-2, "heun": 2e-3, "rk4": 2e-3}
     return case
@@ -318,7 +344,8 @@ def custom_functions() -> ReferenceCase:
 def reference_cases() -> list[ReferenceCase]:
     """All reference cases of the kit."""
     return [exponential_decay(), forced_linear(), harmonic_oscillators(), assignment_output(),
-            input_pulse(), undelayed_edges(), delayed_feedback(), delayed_feedback_interpolated(),
+            input_pulse(), undelayed_edges(), delayed_feedback(),
+            delayed_feedback(history="initial"), delayed_feedback_interpolated(),
             custom_functions()]
 
 
@@ -342,17 +369,25 @@ def _request(case: ReferenceCase, solver: str, step_size: float | None = None,
     return SimulationRequest(
         simulation_time=t_end or case.simulation_time, step_size=step_size or case.step_size,
         solver=solver, inputs=case.inputs, outputs=case.outputs,
-        solver_options=dict(ADAPTIVE_OPTIONS) if adaptive else {},
+        solver_options=dict(ADAPTIVE_OPTIONS) if adaptive else {}, history=case.history,
     )
 
 
 def _compare(case: ReferenceCase, solver: str, result: SimulationResult) -> list[str]:
     n = int(round(case.simulation_time / case.step_size))
-    t_expected = np.arange(1, n + 1) * case.step_size
+    t_expected = np.arange(n) * case.step_size
     if result.time.shape != t_expected.shape or not np.allclose(result.time, t_expected):
         return [f"{case.name}/{solver}: sample times {result.time[:3]}... != "
-                f"{t_expected[:3]}... (expected t_k = k*dt, k=1..{n})"]
+                f"{t_expected[:3]}... (expected t_k = k*dt, k=0..{n - 1})"]
     failures = []
+    if case.final_state is not None:
+        ref_final = case.final_state(case.simulation_time)
+        got_final = np.asarray(result.final_state)
+        err = (float(np.max(np.abs(got_final - ref_final)))
+               if got_final.shape == ref_final.shape else np.inf)
+        if not err <= case.tol(solver):
+            failures.append(f"{case.name}/{solver}: final_state (the state at T = "
+                            f"{case.simulation_time:g}) error {err:.3g} > {case.tol(solver):.3g}")
     exact = case.exact(t_expected)
     for key, ref in exact.items():
         got = np.asarray(result.outputs.get(key))
@@ -375,10 +410,10 @@ def check_case(backend: Backend, case: ReferenceCase, tmp_path: Path,
         solvers = [s for s in solvers if s in FIXED_STEP_SOLVERS]
     if not solvers:
         return []
-    model = _load(backend, case, tmp_path, solvers[0], extra or {})
     failures = []
     for solver in solvers:
         try:
+            model = _load(backend, case, tmp_path, solver, extra or {})
             result = backend.integrate(model, _request(case, solver))
         except Exception as exc:  # noqa: BLE001 - report every failure, keep going
             failures.append(f"{case.name}/{solver}: {type(exc).__name__}: {exc}")
@@ -490,8 +525,15 @@ class BackendConformance:
         self._assert(check_case(backend, undelayed_edges(), tmp_path, self.codegen_extra))
 
     def test_delayed_feedback(self, backend: Backend, tmp_path: Path) -> None:
-        """Past and delayed EdgeSum on x' = -x(t-1) against the method of steps."""
+        """Past and delayed EdgeSum on x' = -x(t-1) against the method of steps (zero
+        pre-history, the default).
+        """
         self._assert(check_case(backend, delayed_feedback(), tmp_path, self.codegen_extra))
+
+    def test_delayed_feedback_initial_history(self, backend: Backend, tmp_path: Path) -> None:
+        """As test_delayed_feedback with history='initial' (pre-history = initial value)."""
+        self._assert(check_case(backend, delayed_feedback(history="initial"), tmp_path,
+                                self.codegen_extra))
 
     def test_delayed_feedback_interpolated(self, backend: Backend, tmp_path: Path) -> None:
         """Delays that are not multiples of the step size."""

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from pyrates_frontend.building import clear_template_cache
 from pyrates_frontend.circuit import CircuitTemplate
+from pyrates_frontend.population import Connectivity, PopulationTemplate
 from pyrates_frontend.simulation import integrate
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, OperatorTemplate
+from pyrates_frontend.utility import clear, clear_frontend_caches, save
 
 __all__ = [
     "CircuitTemplate",
+    "Connectivity",
     "EdgeTemplate",
     "NodeTemplate",
     "OperatorTemplate",
+    "PopulationTemplate",
+    "clear",
     "clear_frontend_caches",
     "integrate",
+    "save",
 ]
-
-
-def clear_frontend_caches() -> None:
-    """Forget all loaded templates and YAML files (e.g. after editing a YAML file)."""
-    clear_template_cache()

@@ -13,7 +13,7 @@ from pyrates_core.compile import split_path
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 from pyrates_frontend.building import resolve_template
-from pyrates_frontend.paths import match_labels
+from pyrates_frontend.paths import match_labels, pattern_for
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, Template, _close
 
 __all__ = ["CircuitTemplate"]
@@ -60,6 +60,7 @@ class CircuitTemplate(Template):
         self._values: dict[str, Any] = {}
         """Per-variable values that differ from the templates (update_var, remembered state)."""
         self._run_cache: dict[str, Any] = {}
+        self._state: dict[str, Any] = {}
         self.run_stats: dict[str, Any] = {}
         """Timings of the last :meth:`run`: ``build_time`` (parsing, vectorization, code
         generation), ``compile_time`` (writing/importing/JIT set-up), ``run_time``."""
@@ -100,10 +101,13 @@ class CircuitTemplate(Template):
                         "operator's input (e.g. to '{vname}_in')")
 
     def update_template(self, name: str | None = None, path: str | None = None,
-                        nodes: dict | None = None, circuits: dict | None = None,
-                        edges: list | None = None,
-                        description: str | None = None) -> CircuitTemplate:
-        """Derive a circuit: the base's nodes, circuits and edges plus the given ones."""
+                        description: str | None = None, circuits: dict | None = None,
+                        nodes: dict | None = None, edges: list | None = None,
+                        in_place: bool = False) -> CircuitTemplate | None:
+        """Derive a circuit: the base's nodes, circuits and edges plus the given ones.
+
+        With ``in_place=True`` this circuit is changed and None is returned (PyRates 1.x).
+        """
         new = copy.deepcopy(self)
         new.name, new.path = name or self.name, path or name or self.path
         if description is not None:
@@ -113,7 +117,11 @@ class CircuitTemplate(Template):
         for label, circ in (circuits or {}).items():
             new.circuits[label] = resolve_template(circ, CircuitTemplate, f"circuit '{new.path}'")
         new.add_edges(edges or [])
-        return new
+        if not in_place:
+            return new
+        self.__dict__.update(new.__dict__)
+        self._run_cache = {}
+        return None
 
     def add_edges_from_matrix(self, source_var: str, target_var: str, source_nodes: list[str],
                               target_nodes: list[str] | None = None,
@@ -222,13 +230,119 @@ class CircuitTemplate(Template):
                     out[f"{path}/{op_name}/{var}"] = decl.value
         return out
 
-    def get_var(self, path: str) -> Any:
+    def get_var(self, var: str) -> Any:
         """Current value of a variable (``'node/op/var'``; ``all`` wildcards give a dict)."""
         values = self.variable_paths()
-        found = match_labels(path, values, context=f"circuit '{self.path}'")
-        if len(found) == 1 and found[0] == path:
-            return values[path]
+        found = match_labels(var, values, context=f"circuit '{self.path}'")
+        if len(found) == 1 and found[0] == var:
+            return values[var]
         return {k: values[k] for k in found}
+
+    # -- PyRates 1.x accessors -------------------------------------------------------------
+    @property
+    def state(self) -> dict[str, Any]:
+        """State variables (``node/op/var``) -> value at the end of the last run ({} before)."""
+        return dict(getattr(self, "_state", {}))
+
+    def get_nodes(self, node_identifier: str | list | tuple,
+                  var_identifier: tuple[str, str] | None = None) -> list[str]:
+        """Node paths matching ``node_identifier`` (``'all'`` per level; a list gives the
+        levels), keeping only nodes that have ``var_identifier = (op, var)`` if given.
+        """
+        ident = node_identifier.split("/") if isinstance(node_identifier, str) \
+            else list(node_identifier)
+        pat = pattern_for("/".join(ident))
+        found = [p for p in self.node_paths() if pat.match(p)]
+        if var_identifier is not None:
+            op, var = var_identifier
+            found = [p for p in found if op in self.get_node_template(p).operators
+                     and var in self.get_node_template(p).operators[op].variables]
+        return found
+
+    def get_node_template(self, node: str | list) -> NodeTemplate:
+        """The node template at ``node`` (``'sub/node'`` or a list of levels)."""
+        key = node if isinstance(node, str) else "/".join(node)
+        nodes = self.node_paths()
+        if key not in nodes:
+            raise VariableNotFoundError(f"circuit '{self.path}' has no node '{key}'."
+                                        f"{_close(key, nodes)}")
+        return nodes[key]
+
+    def add_node_template(self, node: str | list, template: NodeTemplate) -> None:
+        """Put ``template`` at node ``node`` (replacing the node there, or adding it)."""
+        parts = node.split("/") if isinstance(node, str) else list(node)
+        if len(parts) > 1:
+            if parts[0] not in self.circuits:
+                raise VariableNotFoundError(f"circuit '{self.path}' has no sub-circuit "
+                                            f"'{parts[0]}'.{_close(parts[0], self.circuits)}")
+            self.circuits[parts[0]] = copy.deepcopy(self.circuits[parts[0]])  # may be shared
+            self.circuits[parts[0]].add_node_template(parts[1:], template)
+        else:
+            self.nodes[parts[0]] = resolve_template(template, NodeTemplate,
+                                                    f"circuit '{self.path}'")
+        self._run_cache.clear()
+
+    def collect_edges(self, delay_info: bool = False) -> list[tuple]:
+        """All edges, sub-circuit edges with prefixed paths: ``(source, target, template,
+        attributes)``, plus ``delayed`` (bool) as fifth entry if ``delay_info``.
+        """
+        out: list[tuple] = [(s, t, tpl, dict(a)) for s, t, tpl, a in self.edges]
+        for label, circ in self.circuits.items():
+            out += [(f"{label}/{s}", f"{label}/{t}", tpl, a) for s, t, tpl, a in
+                    circ.collect_edges()]
+        if delay_info:
+            out = [(*e, bool(e[3].get("delay"))) for e in out]
+        return out
+
+    def get_edges(self, source: str | list, target: str | list) -> list[tuple]:
+        """Edges whose source and target match (``'all'`` wildcards; ``('all', 'all')``
+        gives every edge).
+        """
+        edges = self.collect_edges()
+        if source == "all" and target == "all":
+            return edges
+        src = pattern_for(source if isinstance(source, str) else "/".join(source))
+        tgt = pattern_for(target if isinstance(target, str) else "/".join(target))
+        return [e for e in edges if src.match(e[0]) and tgt.match(e[1])]
+
+    def get_edge(self, source: str, target: str, idx: int | None = None) -> tuple:
+        """The ``idx``-th (default first) edge from ``source`` to ``target``."""
+        hits = [e for e in self.collect_edges() if e[0] == source and e[1] == target]
+        if not hits:
+            raise VariableNotFoundError(f"circuit '{self.path}' has no edge {source} -> {target}")
+        i = 0 if idx is None else idx
+        if not -len(hits) <= i < len(hits):
+            raise IndexError(f"circuit '{self.path}' has {len(hits)} edge(s) {source} -> "
+                             f"{target}; idx={idx} is out of range")
+        return hits[i]
+
+    def get_variable_positions(self, outputs: dict[str, str] | str) -> tuple[dict, dict]:
+        """Where variables live in the compiled system: ``(indices, backend names)``.
+
+        For a dict, both results are keyed like ``outputs``; for a single path, by the matched
+        ``node/op/var`` labels. Indices are element positions in the backend variable.
+        """
+        from pyrates_frontend.simulation import build_system
+
+        system = build_system(self, True, "float64")
+        where: dict[str, tuple[str, int]] = {}
+        for group in (system.states, system.assignments, list(system.inputs.values()),
+                      list(system.params.values())):
+            for spec in group:
+                for i, lab in enumerate(spec.labels):
+                    where.setdefault(lab, (spec.name, i))
+        requests = outputs if isinstance(outputs, dict) else {None: outputs}
+        index: dict[str, Any] = {}
+        names: dict[str, Any] = {}
+        for key, path in requests.items():
+            labs = match_labels(path, where, "variable", f"circuit '{self.path}'")
+            if key is None:
+                for lab in labs:
+                    names[lab], index[lab] = where[lab][0], [where[lab][1]]
+            else:
+                names[key] = where[labs[0]][0]
+                index[key] = [where[lab][1] for lab in labs]
+        return index, names
 
     def update_var(self, node_vars: dict[str, Any] | None = None,
                    edge_vars: list[tuple] | None = None) -> CircuitTemplate:
@@ -286,43 +400,58 @@ class CircuitTemplate(Template):
 
     # -- simulation (implemented in pyrates_frontend.simulation) ---------------------------
     def run(self, simulation_time: float, step_size: float, inputs: dict[str, Any] | None = None,
-            outputs: dict[str, str] | list[str] | None = None, solver: str = "euler",
-            backend: str = "numpy", sampling_step_size: float | None = None,
-            vectorize: bool = True, float_precision: str = "float64", clear: bool = True,
+            outputs: dict[str, str] | list[str] | None = None,
+            sampling_step_size: float | None = None, cutoff: float | None = 0.0,
+            solver: str = "euler", backend: str | None = None, vectorize: bool = True,
+            verbose: bool = True, clear: bool = True, in_place: bool | None = True,
             **kwargs: Any) -> Any:
         """Simulate the circuit; returns a pandas DataFrame indexed by time.
 
-        ``outputs`` maps column names to variable paths (``'pc/rpo_e_in/V'``; ``'all/op/r'``
-        gives one column per node). ``inputs`` maps input-variable paths to arrays with one
-        row per step (``round(simulation_time / step_size)`` rows; 2-D for one column per matched
-        node). ``solver`` is ``'euler'``, ``'heun'``, ``'rk4'`` or ``'scipy'`` (then
-        ``method``, ``rtol``, ``atol`` apply). Other keyword arguments go to the backend (e.g.
-        ``numba=False``). The final state becomes the initial state of the next run.
+        Parameters and defaults are those of PyRates 1.x. ``outputs`` maps column names to
+        variable paths (``'pc/rpo_e_in/v'``; ``'all/op/r'`` gives one column per node).
+        ``inputs`` maps input-variable paths to arrays with one row per step
+        (``round(simulation_time / step_size)`` rows; shape ``(n,)`` or ``(n, 1)`` feeds every
+        matched node, ``(n, k)`` one column per node). Rows are sampled every
+        ``sampling_step_size`` (default ``step_size``) at ``t = 0, s, ..., T - s``, row 0 being
+        the initial state; rows before ``cutoff`` are dropped. ``solver`` is one of the
+        backend's solvers (NumPy: ``'euler'``, ``'heun'``, ``'rk4'``, ``'scipy'``); further
+        keywords are the solver's options (``method``, ``rtol``, ``atol`` ... for ``'scipy'``),
+        the backend's options (e.g. ``numba=False``), ``float_precision`` (``'float64'``,
+        ``'float32'``, ``'complex64'``, ``'complex128'``), ``history`` (``'zero'``: delayed
+        reads before ``t = 0`` give 0, as in 1.x; ``'initial'``: the initial value),
+        ``file_name``/``func_name`` (name of the generated module/function; with
+        ``clear=False`` the module is kept at ``file_name``) and ``progress``. Unknown
+        keywords are errors. ``verbose`` prints progress; ``in_place`` is accepted for 1.x
+        scripts (a run never changes the template apart from its state). The final state
+        becomes the initial state of the next run.
         """
         from pyrates_frontend.simulation import run_circuit
 
         return run_circuit(self, simulation_time, step_size, inputs=inputs, outputs=outputs,
-                           solver=solver, backend=backend, sampling_step_size=sampling_step_size,
-                           vectorize=vectorize, float_precision=float_precision, clear=clear,
-                           **kwargs)
+                           sampling_step_size=sampling_step_size, cutoff=cutoff, solver=solver,
+                           backend=backend, vectorize=vectorize, verbose=verbose, clear=clear,
+                           in_place=in_place, **kwargs)
 
-    def get_run_func(self, func_name: str, file_name: str | None = None,
-                     step_size: float | None = None, backend: str = "numpy",
-                     solver: str = "euler", vectorize: bool = True,
-                     float_precision: str = "float64", adaptive: bool | None = None,
-                     **kwargs: Any) -> tuple[Any, tuple, list[str], dict[str, Any]]:
-        """Generate the vector field ``func(t, y, *args)`` as a standalone source file.
+    def get_run_func(self, func_name: str, step_size: float | None = None,
+                     inputs: dict[str, Any] | None = None, backend: str | None = None,
+                     vectorize: bool = True, verbose: bool = True, clear: bool = False,
+                     in_place: bool = True,
+                     **kwargs: Any) -> tuple[Any, tuple, tuple[str, ...], dict[str, Any]]:
+        """Generate the vector field ``func(t, y, *params)`` of the circuit (PyRates 1.x API).
 
-        Returns ``(func, args, arg_names, state_indices)``: the callable, the default values of
-        its extra arguments, their frontend names, and for every state variable its index (or
-        slice) in ``y``. The file is written to ``file_name`` if given (never overwriting a file
-        that PyRates did not write), else into a temporary directory.
+        Returns ``(func, args, arg_names, state_indices)``: the callable; its arguments,
+        starting with ``t = 0`` and the current state ``y`` (so ``func(*args)`` evaluates the
+        vector field); their names (``'t'``, ``'y'``, then frontend paths of the parameters);
+        and for every state variable its index in ``y``. Keywords: ``solver``, ``adaptive``,
+        ``float_precision``, ``file_name`` (write the module there; never over a file PyRates
+        did not write), ``decorator``/``decorator_kwargs`` (applied to the function, e.g.
+        numba's ``njit``), and the backend's options.
         """
         from pyrates_frontend.simulation import run_func
 
-        return run_func(self, func_name, file_name=file_name, step_size=step_size,
-                        backend=backend, solver=solver, vectorize=vectorize,
-                        float_precision=float_precision, adaptive=adaptive, **kwargs)
+        return run_func(self, func_name, step_size=step_size, inputs=inputs, backend=backend,
+                        vectorize=vectorize, verbose=verbose, clear=clear, in_place=in_place,
+                        **kwargs)
 
     def to_yaml(self, path: str | Path, template_name: str | None = None,
                 overwrite: bool = False) -> Path:
@@ -343,6 +472,7 @@ class CircuitTemplate(Template):
         new.edges = [(s, t, tpl, dict(a)) for s, t, tpl, a in self.edges]
         new._values = copy.deepcopy(self._values, memo)
         new._run_cache = {}
+        new._state = dict(getattr(self, "_state", {}))
         return new
 
 

@@ -60,6 +60,16 @@ class Template:
     def __repr__(self) -> str:
         return f"<{self.kind} '{self.path}'>"
 
+    def to_yaml(self, path: str | Path, template_name: str | None = None,
+                overwrite: bool = False) -> Path:
+        """Save the template (with the operators it uses) as a YAML file; returns its path.
+
+        A file PyRates wrote is replaced; another existing file needs ``overwrite=True``.
+        """
+        from pyrates_frontend.yaml_writer import write_template
+
+        return write_template(self, Path(path), template_name or self.name, overwrite=overwrite)
+
 
 def _replace_in(equation: str, old: str, new: str) -> str:
     """Whole-word textual replacement (word boundaries only where ``old`` has word ends)."""
@@ -131,6 +141,10 @@ class OperatorTemplate(Template):
                 f"operator '{self.path}' has no variable '{key}'.{_close(key, self.variables)}"
             ) from None
 
+    def update_var(self, var: str, val: Any) -> None:
+        """Change the default value of variable ``var`` in place (its role stays)."""
+        self.variables[var] = self[var].copy(_as_value(val))
+
     def to_def(self, values: dict[str, Any] | None = None) -> OperatorDef:
         """The core's :class:`OperatorDef`, with variable values changed as given."""
         vars_ = {k: v.copy() for k, v in self.variables.items()}
@@ -199,6 +213,15 @@ class NodeTemplate(Template):
             raise VariableNotFoundError(
                 f"node '{self.path}' has no operator '{op}'.{_close(op, self.operators)}")
         return self.operators[op][var] if var else self.operators[op]
+
+    def get_op(self, op: str) -> OperatorTemplate:
+        """The operator template named ``op``."""
+        return self[op]
+
+    def update_var(self, op: str, var: str, val: Any) -> None:
+        """Change the value of ``var`` of operator ``op`` on this node, in place."""
+        self.get_op(op)[var]  # noqa: B018 - raises a clear error for unknown variables
+        self.values.setdefault(op, {})[var] = val
 
     def to_def(self, values: dict[str, Any] | None = None) -> NodeDef:
         """The core's :class:`NodeDef`; ``values`` maps ``'op/var'`` to new values."""

@@ -15,7 +15,7 @@ from pyrates_frontend.templates import OperatorTemplate
 if TYPE_CHECKING:
     from pyrates_frontend.circuit import CircuitTemplate
 
-__all__ = ["write_circuit"]
+__all__ = ["write_circuit", "write_template"]
 
 _KIND_WORD = {"state_var": "variable", "output": "output", "input": "input"}
 
@@ -116,19 +116,42 @@ def write_circuit(circuit: CircuitTemplate, path: Path, name: str, overwrite: bo
 
     Load it back with ``CircuitTemplate.from_yaml(f"{path}/{name}")``.
     """
+    writer = _Writer()
+    writer.circuit(circuit, name, {})
+    return _dump(writer.doc, path, f"circuit '{name}'", overwrite)
+
+
+_MARK = "# Written by PyRates"
+
+
+def _dump(doc: dict[str, Any], path: Path, what: str, overwrite: bool) -> Path:
+    """Write ``doc`` to ``path`` (a file PyRates wrote is replaced, others need ``overwrite``)."""
     path = Path(path)
     if path.suffix not in (".yaml", ".yml"):
         path = path.with_name(path.name + ".yaml")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-    writer = _Writer()
-    writer.circuit(circuit, name, {})
-    # the circuit template comes last in the file for readability, but YAML order is irrelevant
-    body = yaml.safe_dump(writer.doc, sort_keys=False, default_flow_style=None, width=100)
+    if path.exists() and not overwrite and _MARK not in path.read_text(errors="ignore")[:200]:
+        raise FileExistsError(f"{path} exists and was not written by PyRates; pass "
+                              "overwrite=True to replace it")
+    body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"%YAML 1.2\n---\n# Written by PyRates: circuit '{name}'\n" + body,
-                    encoding="utf-8")
+    path.write_text(f"%YAML 1.2\n---\n{_MARK}: {what}\n" + body, encoding="utf-8")
     from pyrates_frontend.building import clear_template_cache
 
     clear_template_cache()
     return path
+
+
+def write_template(template: Any, path: Path, name: str, overwrite: bool = False) -> Path:
+    """Write an operator, node or edge template (with its operators) as ``name`` to ``path``."""
+    writer = _Writer()
+    if isinstance(template, OperatorTemplate):
+        entry = _operator_entry(template)
+        writer.doc[name] = entry
+    else:
+        ops: dict[str, Any] = {}
+        for op_name, op in template.operators.items():
+            writer.operator(op)
+            changes = template.values.get(op_name, {})
+            ops[op_name] = {k: _plain(v) for k, v in changes.items()} or None
+        writer.doc[name] = {"base": template.kind, "operators": ops}
+    return _dump(writer.doc, path, f"{template.kind} '{name}'", overwrite)

@@ -1,25 +1,31 @@
 """PyRates: a code-generation tool for dynamical-systems models.
 
-This meta-package gathers the user API of the PyRates packages in one namespace::
+This meta-package gathers the user API of the PyRates packages in one namespace, with the
+names of PyRates 1.x::
 
     from pyrates import CircuitTemplate
 
     jrc = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
-    res = jrc.run(simulation_time=1.0, step_size=1e-4, outputs={"V_e": "pc/rpo_e_in/V"})
+    res = jrc.run(simulation_time=1.0, step_size=1e-4, outputs={"v": "pc/rpo_e_in/v"})
 
 The objects themselves live in ``pyrates_frontend`` (templates, simulation) and
-``pyrates_sweep`` (parameter sweeps); see the root README for the full package map.
+``pyrates_sweep`` (parameter sweeps); the modules ``pyrates.frontend``, ``pyrates.utility``
+and ``pyrates.ir`` are thin aliases for scripts written for 1.x.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from pyrates_frontend import (
     CircuitTemplate,
+    Connectivity,
     EdgeTemplate,
     NodeTemplate,
     OperatorTemplate,
+    PopulationTemplate,
+    clear,
     clear_frontend_caches,
     integrate,
+    save,
 )
 from pyrates_sweep import grid_search
 
@@ -30,11 +36,15 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
 
 __all__ = [
     "CircuitTemplate",
+    "Connectivity",
     "EdgeTemplate",
     "NodeTemplate",
     "OperatorTemplate",
+    "PopulationTemplate",
     "__version__",
+    "clear",
     "clear_frontend_caches",
     "grid_search",
     "integrate",
+    "save",
 ]

@@ -1,9 +1,6 @@
-"""Compatibility module: scripts written for PyRates 1.x do ``from pyrates.frontend import ...``.
+"""Alias of PyRates 1.x's ``pyrates.frontend``: the template classes and ``save``."""
 
-The frontend now lives in the ``pyrates_frontend`` distribution; this module re-exports its user
-API under the old name.
-"""
-
+from pyrates.frontend import fileio, template
 from pyrates_frontend import (
     CircuitTemplate,
     EdgeTemplate,
@@ -11,6 +8,7 @@ from pyrates_frontend import (
     OperatorTemplate,
     clear_frontend_caches,
     integrate,
+    save,
 )
 
 __all__ = [
@@ -19,5 +17,8 @@ __all__ = [
     "NodeTemplate",
     "OperatorTemplate",
     "clear_frontend_caches",
+    "fileio",
     "integrate",
+    "save",
+    "template",
 ]

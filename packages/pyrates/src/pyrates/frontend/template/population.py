@@ -1,0 +1,5 @@
+"""Alias of PyRates 1.x's ``pyrates.frontend.template.population`` (coming with issue 16)."""
+
+from pyrates_frontend import Connectivity, PopulationTemplate
+
+__all__ = ["Connectivity", "PopulationTemplate"]
