@@ -4,7 +4,11 @@ The time loop keeps, for every symbol ``x`` (size ``N``) that a delayed bundle o
 reads, a ring buffer ``H`` of shape ``(L, N)``: row ``s % L`` holds ``x`` at step ``s``; rows of
 steps before 0 hold the pre-history (zeros, or the initial value). A read during step ``i`` at
 the stage offset ``c`` (stage time ``t_i + c*dt``) with delay ``d`` needs ``x`` at the lag
-``lag = d/dt - c`` steps back from step ``i``. Lags on a step are exact look-ups; the others
+``lag = d/dt - c`` steps back from step ``i``. With the zero pre-history (the 1.x default) the
+buffer still starts with the initial value, so that stencils near ``t = 0`` see a continuous
+history, but every entry is *inactive* (reads 0) before its activation step: the first step at
+which its stage reads a time ``>= 0`` (``> 0`` for stages inside a step, which read the left
+limit at ``t = 0``), as the NumPy backend does. Lags on a step are exact look-ups; the others
 use the cubic Lagrange polynomial through the lags ``j-1 .. j+2`` (``j = floor(lag)``), or the
 quadratic one through the lags ``0 .. 2`` when ``j = 0`` (lag ``-1`` would be the future), as
 the NumPy backend does. Weights and, for ``Past``, delays may be traced JAX values: a read is
@@ -39,11 +43,16 @@ class Read:
     out: np.ndarray | None
     """Target element of each entry (``None``: entry ``e`` is element ``e``, as for Past)."""
     n_out: int
+    active_from: Any = None
+    """Activation step of every entry, shape ``(E,)`` (None: always active)."""
 
     def value(self, buffer: Any, step: Any) -> Any:
         """The delayed value during step ``step`` from the ring buffer ``buffer``."""
         rows = (step - self.lags) % buffer.shape[0]
-        summed = jnp.sum(self.coef * buffer[rows, self.src[:, None]], axis=1)
+        terms = self.coef * buffer[rows, self.src[:, None]]
+        if self.active_from is not None:
+            terms = jnp.where((step >= self.active_from)[:, None], terms, 0)
+        summed = jnp.sum(terms, axis=1)
         if self.out is None:
             return summed
         return jnp.zeros(self.n_out, summed.dtype).at[self.out].add(summed)
@@ -61,12 +70,15 @@ def buffer_length(max_delay: float, dt: float) -> int:
 
 
 def make_read(delays: Any, weights: Any, src: np.ndarray, out: np.ndarray | None, n_out: int,
-              dt: float, offset: float, exact: bool) -> Read:
+              dt: float, offset: float, exact: bool, zero_history: bool) -> Read:
     """Lags and coefficients of a delayed read (``delays`` and ``weights`` may be traced)."""
     lag = jnp.asarray(delays) / dt - offset
+    act = None
+    if zero_history:
+        act = (jnp.ceil(lag - TOL) if offset == 0 else jnp.floor(lag + TOL) + 1).astype(jnp.int32)
     if exact:
         lags = jnp.rint(lag).astype(jnp.int32)[:, None]
-        return Read(lags, jnp.asarray(weights)[:, None], src, out, n_out)
+        return Read(lags, jnp.asarray(weights)[:, None], src, out, n_out, act)
     j = jnp.floor(lag + TOL)
     u = lag - j
     u = jnp.where(jnp.abs(u) < TOL, 0.0, u)
@@ -78,4 +90,4 @@ def make_read(delays: Any, weights: Any, src: np.ndarray, out: np.ndarray | None
     base = jnp.where(first, j - 1, 0).astype(jnp.int32)
     lags = base[:, None] + jnp.arange(4, dtype=jnp.int32)[None, :]
     interp = jnp.where(first[:, None], cubic, quadratic)
-    return Read(lags, jnp.asarray(weights)[:, None] * interp, src, out, n_out)
+    return Read(lags, jnp.asarray(weights)[:, None] * interp, src, out, n_out, act)

@@ -6,8 +6,8 @@ Conventions (those of PyRates 1.x, see :class:`pyrates_core.backend.SimulationRe
   ``k = 0 .. n - 1`` with ``n = round(T / s)``; row 0 is the initial state, with the
   assignments and inputs at ``t = 0``. The final state is the state at ``T``.
 * Inputs have one row per step; row ``i`` is held during step ``i`` by every stage.
-* Delayed reads come from ring buffers (see :mod:`pyrates_backend_jax.delays`); the history
-  before ``t = 0`` is 0 (``history='zero'``, the 1.x default) or the initial value
+* Delayed reads come from ring buffers (see :mod:`pyrates_backend_jax.delays`); a read of a
+  time before ``t = 0`` is 0 (``history='zero'``, the 1.x default) or the initial value
   (``'initial'``). Buffers of states are written at the start of every step; buffers of
   algebraic variables are written with their value at the start of the step (a read of their
   own current value through a delay below two steps sees the previous step's value).
@@ -132,7 +132,8 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
             d, w, src, out = item_entries(system, layout, k, P)
             for c in offsets:
                 exact = cfg.exact[k][offsets.index(c)]
-                reads[c].append(make_read(d, w, src, out, item.n_out, dt, c, exact))
+                reads[c].append(make_read(d, w, src, out, item.n_out, dt, c, exact,
+                                          cfg.history == "zero"))
 
         def inputs(i: Any) -> list[Any]:
             return [s[jnp.minimum(i, s.shape[0] - 1)] for s in series]
@@ -162,7 +163,7 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
 
         def initial_history(y: Any) -> dict[str, Any]:
             H = {s: jnp.zeros((length[s], sizes[s]), y.dtype) for s in history}
-            if cfg.history == "initial":
+            if history:  # pre-history: the initial value (reads are masked for 'zero')
                 for s in history:
                     if s in states:
                         st = states[s]
