@@ -65,8 +65,13 @@ def exact_lags(delays: np.ndarray, dt: float, offset: float) -> bool:
 
 
 def buffer_length(max_delay: float, dt: float) -> int:
-    """Rows of a ring buffer that serves delays up to ``max_delay`` (with the cubic stencil)."""
-    return int(np.floor(max_delay / dt + TOL)) + 3
+    """Rows of a ring buffer that serves delays up to ``max_delay`` (with the cubic stencil).
+
+    Rounded up to a power of two, so that runs with somewhat different delays (a sweep over
+    a ``past()`` delay) share one compiled loop.
+    """
+    need = int(np.floor(max_delay / dt + TOL)) + 3
+    return 1 << (need - 1).bit_length()
 
 
 def make_read(delays: Any, weights: Any, src: np.ndarray, out: np.ndarray | None, n_out: int,
