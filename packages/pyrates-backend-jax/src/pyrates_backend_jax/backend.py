@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pyrates_backend_jax.codegen import OBSERVE, Layout, generate_source
+from pyrates_backend_jax.codegen import OBSERVE, Layout, edge_weight_vector, generate_source
 from pyrates_backend_jax.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_jax.simulate import (
     TABLEAUS,
@@ -48,18 +50,53 @@ def enable_x64(system: SystemIR) -> None:
         jax.config.update("jax_enable_x64", True)
 
 
+_MAX_CACHED = 32
+_LOOPS: OrderedDict[Any, Any] = OrderedDict()
+"""(structure key, LoopConfig, batch axes) -> jitted loop, shared by every model of the same
+structure: a circuit built and run again (new parameter values, new initial state) compiles
+nothing."""
+_COMPILED: OrderedDict[Any, Any] = OrderedDict()
+"""(structure key, LoopConfig, batch axes, argument shapes) -> compiled executable."""
+
+
+def _cached(cache: OrderedDict[Any, Any], key: Any, make: Any) -> tuple[Any, bool]:
+    """``cache[key]``, made with ``make()`` if missing (least recently used ones dropped)."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key], True
+    cache[key] = make()
+    while len(cache) > _MAX_CACHED:
+        cache.popitem(last=False)
+    return cache[key], False
+
+
+def structure_key(code: GeneratedCode) -> str:
+    """Hash of everything the compiled loop depends on besides parameter values."""
+    system, layout = code.system, code.metadata["layout"]
+    h = hashlib.sha256(code.source.encode())
+    h.update(repr((system.dtype, system.is_complex, [(s.name, s.start, s.size)
+                                                     for s in system.states],
+                   [a.name for a in system.assignments], layout.params, layout.inputs,
+                   [(n, np.shape(p.value), np.asarray(p.value).dtype.str)
+                    for n, p in system.params.items()],
+                   [str(d.past) for d in layout.delayed])).encode())
+    for b in system.edges:
+        h.update(repr((b.source, b.n_source, b.n_target, b.weights)).encode())
+        for arr in (b.source_idx, b.target_idx, b.delays):
+            h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
 @dataclass
 class ModelHandle:
-    """Backend-private part of a loaded model: the module and the compiled loops."""
+    """Backend-private part of a loaded model: the module and its structure key."""
 
     module: ModuleType
     layout: Layout
     system: SystemIR
     func_name: str
-    loops: dict[Any, Any] = field(default_factory=dict)
-    """(LoopConfig, batch axes) -> jitted loop."""
-    compiled: dict[Any, Any] = field(default_factory=dict)
-    """(LoopConfig, batch axes, argument shapes) -> compiled executable."""
+    key: str = ""
+    """See :func:`structure_key`."""
 
     @property
     def vector_field(self) -> Any:
@@ -91,14 +128,15 @@ class Simulation:
 
     def loop(self, batch_axes: tuple[int | None, ...] | None = None) -> Any:
         """The jitted loop (vectorized over the parameters with ``batch_axes``, if given)."""
-        key = (self.config, batch_axes)
-        if key not in self.handle.loops:
-            h = self.handle
+        h = self.handle
+
+        def make() -> Any:
             run = build_loop(h.system, h.layout, h.vector_field, h.observe, self.config)
             if batch_axes is not None:
                 run = jax.vmap(run, in_axes=(batch_axes, None, None))
-            self.handle.loops[key] = jax.jit(run)
-        return self.handle.loops[key]
+            return jax.jit(run)
+
+        return _cached(_LOOPS, (h.key, self.config, batch_axes), make)[0]
 
     def values(self, params: dict[str, Any] | None = None) -> tuple[Any, ...]:
         """Parameter values in argument order, ``params`` overriding the defaults."""
@@ -184,7 +222,8 @@ class JaxBackend:
         module = ModuleType(f"_pyrates_jax_{path.stem}")
         module.__file__ = str(path)
         exec(compile(code.source, str(path), "exec"), module.__dict__)  # noqa: S102 - our code
-        handle = ModelHandle(module, code.metadata["layout"], code.system, code.func_name)
+        handle = ModelHandle(module, code.metadata["layout"], code.system, code.func_name,
+                             structure_key(code))
         return LoadedModel(code=code, path=path, func=handle.vector_field,
                            args=default_args(handle), handle=handle)
 
@@ -239,10 +278,10 @@ class JaxBackend:
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
         """Simulate ``model`` (euler, heun or rk4; ``batch_params`` vectorized with vmap).
 
-        ``stats``: ``compile_time`` (jit compilation, 0 when the compiled loop is reused) and
-        ``run_time`` (the loop alone). If a parameter value is a JAX tracer (the call is inside
-        ``jax.grad``/``jax.jit``), the outputs and the final state are returned as JAX arrays
-        and not checked for divergence.
+        ``stats``: ``compile_time`` (jit compilation, 0 when the compiled loop is reused),
+        ``run_time`` and ``run_cpu_time`` (wall-clock and CPU time of the loop alone). If a
+        parameter value is a JAX tracer (the call is inside ``jax.grad``/``jax.jit``), the
+        outputs and the final state are returned as JAX arrays and not checked for divergence.
         """
         sim = self.simulation(model, request)
         system = sim.handle.system
@@ -257,19 +296,18 @@ class JaxBackend:
         if not all(_concrete(v) for v in pvals):
             recs, _, y_end = loop(*args)
             return SimulationResult(sim.time, recs, y_end, {"solver": request.solver})
-        key = (sim.config, axes, tuple((jnp.shape(a), jnp.result_type(a))
-                                       for a in jax.tree_util.tree_leaves(args)))
+        key = (sim.handle.key, sim.config, axes,
+               tuple((jnp.shape(a), jnp.result_type(a)) for a in jax.tree_util.tree_leaves(args)))
         t0 = time.perf_counter()
-        cached = key in sim.handle.compiled
-        if not cached:
-            sim.handle.compiled[key] = loop.lower(*args).compile()
-        t1 = time.perf_counter()
-        recs, finite, y_end = jax.block_until_ready(sim.handle.compiled[key](*args))
-        t2 = time.perf_counter()
+        compiled, cached = _cached(_COMPILED, key, lambda: loop.lower(*args).compile())
+        t1, c1 = time.perf_counter(), time.process_time()
+        recs, finite, y_end = jax.block_until_ready(compiled(*args))
+        t2, c2 = time.perf_counter(), time.process_time()
         outputs = {k: np.asarray(v) for k, v in recs.items()}
         final = np.asarray(y_end)
         _check_finite(system, sim.time, np.asarray(finite), final, float(request.simulation_time))
-        stats = {"compile_time": t1 - t0, "run_time": t2 - t1, "jit_cached": cached,
+        stats = {"compile_time": t1 - t0, "run_time": t2 - t1, "run_cpu_time": c2 - c1,
+                 "jit_cached": cached,
                  "n_steps": sim.config.n_steps, "solver": request.solver}
         return SimulationResult(sim.time, outputs, final, stats)
 
@@ -377,6 +415,24 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     if not layout.delayed:
         return tuple(head)
     sizes = system.symbol_sizes()
+    state_names = {s.name for s in system.states}
+    if all(d.symbol in state_names for d in layout.delayed):  # plain numpy, nothing to compile
+        y0 = system.initial_state()
+        dly = []
+        for item in layout.delayed:
+            x = y0[system.state(item.symbol).start:][:sizes[item.symbol]]
+            if item.bundle is None:
+                dly.append(x.copy())
+                continue
+            b = system.edges[item.bundle]
+            keep = b.delays > 0
+            w = np.broadcast_to(np.asarray(params[b.weights]).reshape(-1) if
+                                edge_weight_vector(system, item.bundle) else
+                                np.asarray(params[b.weights]).reshape(-1)[:1], (b.n_edges,))
+            out = np.zeros(item.n_out, system.value_dtype)
+            np.add.at(out, b.target_idx[keep], w[keep] * x[b.source_idx[keep]])
+            dly.append(out)
+        return (*head, *dly)
 
     def delayed_values(y0: Any, head: list[Any]) -> list[Any]:
         values = {s.name: y0[s.start:s.start + s.size] for s in system.states}

@@ -123,6 +123,13 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
     assign_pos = {a.name: i for i, a in enumerate(system.assignments)}
     hist_assign = [s for s in history if s not in states]
     sizes = system.symbol_sizes()
+    observed = any(sym in assign_pos for _, sym, _ in cfg.outputs)
+    # zero pre-history: exact look-ups at the start of a step (every read of euler with delays
+    # on the step grid) simply find zeros in the buffer; other reads need the initial value
+    # there (continuous stencils) and are masked before their activation step
+    zero_filled = {s for s in history if cfg.history == "zero" and offsets == [0.0] and
+                   all(cfg.exact[k][0] for k, d in enumerate(layout.delayed) if d.symbol == s)}
+    masked = {s for s in history if cfg.history == "zero"} - zero_filled
 
     def run(pvals: tuple, y0: Any, series: tuple) -> tuple[dict[str, Any], Any, Any]:
         P = dict(zip(layout.params, pvals))
@@ -133,7 +140,7 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
             for c in offsets:
                 exact = cfg.exact[k][offsets.index(c)]
                 reads[c].append(make_read(d, w, src, out, item.n_out, dt, c, exact,
-                                          cfg.history == "zero"))
+                                          item.symbol in masked))
 
         def inputs(i: Any) -> list[Any]:
             return [s[jnp.minimum(i, s.shape[0] - 1)] for s in series]
@@ -165,12 +172,13 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
             H = {s: jnp.zeros((length[s], sizes[s]), y.dtype) for s in history}
             if history:  # pre-history: the initial value (reads are masked for 'zero')
                 for s in history:
-                    if s in states:
+                    if s in states and s not in zero_filled:
                         st = states[s]
                         H[s] = jnp.tile(y[st.start:st.start + st.size], (length[s], 1))
-                for _ in range(2 if hist_assign else 0):
+                filled = [s for s in hist_assign if s not in zero_filled]
+                for _ in range(2 if filled else 0):
                     a = call(obs, time(0), y, inputs(0), delayed(H, 0, 0.0))
-                    for s in hist_assign:
+                    for s in filled:
                         H[s] = jnp.tile(a[assign_pos[s]], (length[s], 1))
             return write(H, 0, y, inputs(0))
 
@@ -194,7 +202,7 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
         def record(carry: tuple, i: Any) -> tuple[dict[str, Any], Any]:
             y, H = carry
             u = inputs(i)
-            a = call(obs, time(i), y, u, delayed(H, i, 0.0)) if system.assignments else ()
+            a = call(obs, time(i), y, u, delayed(H, i, 0.0)) if observed else ()
             rec = {}
             for key, sym, idx in cfg.outputs:
                 ix = np.asarray(idx, dtype=np.int32)
@@ -214,6 +222,8 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
 
         def sample(carry: tuple, k: Any) -> tuple[tuple, tuple]:
             out = record(carry, k * cfg.stride)
+            if cfg.stride == 1:
+                return advance(carry, k)[0], out
             return steps(carry, k * cfg.stride, cfg.stride), out
 
         carry = (y0, initial_history(y0))
