@@ -103,3 +103,28 @@ def test_grad_through_integrate(prepared) -> None:
     direct = jax.grad(lambda w: _loss(sim.run({w_name: w})[0]))(jnp.asarray(sim.defaults[w_name]))
     np.testing.assert_allclose(np.asarray(g), np.asarray(direct), rtol=1e-12, atol=0)
     assert np.count_nonzero(np.asarray(g)) > 1
+
+
+def test_grad_past_delay(tmp_path) -> None:
+    """A past() delay is a parameter: d x(T) / d tau through the interpolation weights."""
+    import sympy as sp
+
+    from pyrates_core.functions import Past
+    from pyrates_core.system import ParameterSpec, StateSpec, SystemIR
+
+    x, tau = sp.symbols("x tau")
+    system = SystemIR([StateSpec("x", 0, np.ones(1), ["n/op/x"])], [-Past(x, tau)],
+                      {"tau": ParameterSpec("tau", np.asarray(0.733))}, {}, [])
+    model = load(system, tmp_path, "rk4", 0.01)
+    request = SimulationRequest(simulation_time=3.0, step_size=0.01, solver="rk4",
+                                outputs={"x": ("x", np.arange(1))}, history="initial")
+    sim = get_backend("jax").simulation(model, request)
+
+    def final(t: float) -> float:
+        return float(sim.run({"tau": np.asarray(t)})[1][0])
+
+    g = float(jax.grad(lambda t: sim.run({"tau": t})[1][0])(jnp.asarray(0.733)))
+    h = 1e-6
+    fd = (final(0.733 + h) - final(0.733 - h)) / (2 * h)
+    assert abs(g) > 0.1
+    assert abs(g - fd) <= 1e-5 * abs(fd), (g, fd)
