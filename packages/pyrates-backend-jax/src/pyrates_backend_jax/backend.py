@@ -46,7 +46,7 @@ _TARGETS = ("simulate", "vector_field")
 
 def enable_x64(system: SystemIR) -> None:
     """Switch JAX to 64-bit floats for float64 systems (a process-wide JAX setting)."""
-    if system.dtype == "float64" and not jax.config.jax_enable_x64:
+    if system.dtype == "float64" and not jax.config.read("jax_enable_x64"):
         jax.config.update("jax_enable_x64", True)
 
 
@@ -389,11 +389,11 @@ def _cast_batch(system: SystemIR, name: str, value: Any) -> Any:
 
 def _check_finite(system: SystemIR, times: np.ndarray, finite: np.ndarray, final: np.ndarray,
                   t_end: float) -> None:
-    finite = finite.reshape(-1, times.size).all(axis=0)
+    ok = np.asarray(finite.reshape(-1, times.size).all(axis=0))
     final = final.reshape(-1, system.n_state)
-    if finite.all() and np.isfinite(final).all():
+    if ok.all() and np.isfinite(final).all():
         return
-    t = float(times[np.argmin(finite)]) if not finite.all() else t_end
+    t = float(times[np.argmin(ok)]) if not ok.all() else t_end
     bad = [s.name for s in system.states
            if not np.isfinite(final[:, s.start:s.start + s.size]).all()]
     raise DivergenceError(f"the simulation diverged: state variable(s) {', '.join(bad)} became "

@@ -55,7 +55,8 @@ class Read:
         """The delayed value during step ``step`` from the ring buffer ``buffer``."""
         length, size = buffer.shape
         rows = jnp.bitwise_and(step - self.lags, length - 1)  # length is a power of two
-        terms = self.coef * buffer.reshape(-1)[rows * size + self.src[..., None]]
+        flat = rows * size + self.src[..., None]  # in bounds by construction
+        terms = self.coef * buffer.reshape(-1).at[flat].get(mode="promise_in_bounds")
         if self.active_from is not None:
             terms = jnp.where((step >= self.active_from)[..., None], terms, 0)
         summed = jnp.sum(terms, axis=-1)
