@@ -41,7 +41,7 @@ def bench(name: str, make, outputs: dict, t_sim: float, dt: float) -> None:
 
 
 def main() -> None:
-    bench("(a) JRC 1 s, dt 1e-4", jrc, {"v": "pc/rpo_e_in/V"}, 1.0, 1e-4)
+    bench("(a) JRC 1 s, dt 1e-4", jrc, {"v": "pc/rpo_e_in/v"}, 1.0, 1e-4)
     bench("(b) 100 QIF, T=100, dt 1e-3", qif100, {"r": "p0/qif_op/r"}, 100.0, 1e-3)
 
 

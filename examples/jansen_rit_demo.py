@@ -39,8 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backend", default="numpy", help="backend name (default: numpy)")
     parser.add_argument(
         "--psp-var",
-        default="V",
-        help="output variable of the synapse operators in the template (default: V)",
+        default="v",
+        help="output variable of the synapse operators in the template (default: v)",
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the matplotlib figure")
     return parser.parse_args(argv)

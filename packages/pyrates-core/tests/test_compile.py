@@ -154,3 +154,52 @@ def test_unfed_input_used_as_edge_source_is_an_array_assignment():
     source = next(a for a in sys_.assignments if a.name == b.source)
     (param,) = [sys_.params[s.name] for s in source.expr.free_symbols]
     assert np.allclose(param.value, [1.5]) and param.value.shape == (1,)
+
+
+def test_merged_nodes_reduce_per_node():
+    """mean/sum of a node's scalar is that scalar, also when nodes are merged (issue 14)."""
+    from pyrates_core.compile import rewrite_per_node
+    from pyrates_core.functions import ArrayMean, ArraySum
+
+    node = lambda a: NodeDef({"op": op("op", ["x' = -x + a + mean(x) - sum(2*x)"],  # noqa: E731
+                                       {"x": "output(1.0)", "a": a})}, "n")
+    sys_ = compile_network(NetworkDef({"n0": node(0.0), "n1": node(5.0)}))
+    assert sys_.states[0].size == 2
+    (deriv,) = sys_.derivatives
+    assert not deriv.atoms(ArrayMean, ArraySum)
+    x, a = sys_.states[0].symbol, sp.Symbol("a")
+    assert sp.simplify(deriv - (-2 * x + a)) == 0
+    c = sp.Symbol("c")
+    assert rewrite_per_node(ArraySum(c) + 1) == c + 1
+
+
+def test_nodes_with_vector_constants_or_concatenate_are_not_merged():
+    vec = NodeDef({"op": op("op", ["x' = -x + sum(c)"], {"x": "output(0.0)", "c": [1.0, 2.0]})})
+    cat = NodeDef({"op": op("op", ["y = sum(concatenate(x, x))", "x' = -x"],
+                            {"x": "output(1.0)", "y": "output(0.0)"})})
+    for node in (vec, cat):
+        sys_ = compile_network(NetworkDef({"n0": node, "n1": node}))
+        assert [s.size for s in sys_.states] == [1, 1]
+
+
+def test_ir_roles_internal_states_and_parameter_roles():
+    """Internal states are flagged, not recognised by name; parameters know their role."""
+    from pyrates_core.system import ParameterSpec
+
+    node = NodeDef({"op": op("op", ["x_chain' = -x_chain + m_in + past(x_chain, tau)"],
+                             {"x_chain": "output(0.5)", "m_in": "input(0.0)", "tau": 2.0})})
+    net = NetworkDef({"a": node, "b": node}, [
+        EdgeDef("a/op/x_chain", "b/op/m_in", 2.0, 1.0, 0.5),
+        EdgeDef("b/op/x_chain", "a/op/m_in", 3.0, 1.5)])
+    sys_ = compile_network(net)
+    user = [s for s in sys_.states if not s.internal]
+    chains = [s for s in sys_.states if s.internal]
+    assert [s.labels for s in user] == [["a/op/x_chain", "b/op/x_chain"]]
+    assert len(chains) == 1 and chains[0].size == 4  # gamma order round((1/0.5)^2)
+    roles = {p.name: p.role for p in sys_.params.values()}
+    weights = {b.weights for b in sys_.edges}
+    assert {roles[w] for w in weights} == {"weight"}
+    assert roles["tau"] == "delay"
+    assert "index" in roles.values()
+    with pytest.raises(ValueError, match="role"):
+        ParameterSpec("p", np.zeros(1), role="gain")

@@ -5,7 +5,18 @@ import sympy as sp
 
 from pyrates_core.equations import parse_equation, split_equation
 from pyrates_core.errors import EquationError
-from pyrates_core.functions import Past, maxi
+from pyrates_core.functions import (
+    ArrayMax,
+    ArrayMin,
+    ArraySum,
+    Dot,
+    Index,
+    Past,
+    Randn,
+    Roll,
+    Slice,
+    maxi,
+)
 
 
 @pytest.fixture
@@ -69,3 +80,42 @@ def test_undeclared_lhs(syms):
 def test_malformed(bad, syms):
     with pytest.raises(EquationError):
         parse_equation(bad, syms)
+
+
+def test_delayed_call_notation_is_past(syms):
+    """1.x's x(t - d) is past(x, d), nested and with parenthesised delays; functions of
+    t - d stay functions."""
+    x, y, tau, a = syms["x"], syms["y"], syms["tau"], syms["a"]
+    eq = parse_equation("x' = -x(t - tau) + y(t-(tau + a)*2) + sin(t - 1)", syms)
+    assert eq.rhs == -Past(x, tau) + Past(y, (tau + a) * 2) + sp.sin(sp.Symbol("t") - 1)
+    assert parse_equation("x' = past(x, tau)", syms).rhs == Past(x, tau)
+    with pytest.raises(EquationError, match="unknown function.*z"):
+        parse_equation("x' = z(t - 1)", syms)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("maxi(x, y)", lambda s: maxi(s["x"], s["y"])),
+    ("maxi(x)", lambda s: ArrayMax(s["x"])),
+    ("mini(x)", lambda s: ArrayMin(s["x"])),
+    ("vsum(x) + sum(y)", lambda s: ArraySum(s["x"]) + ArraySum(s["y"])),
+    ("index(x, 2)", lambda s: Index(s["x"], 2)),
+    ("index_axis(x, 1)", lambda s: Index(s["x"], 1)),
+    ("index_axis(x)", lambda s: s["x"]),
+    ("index_range(x, 1, 3)", lambda s: Slice(s["x"], 1, 3)),
+    ("matvec(a, x)", lambda s: Dot(s["a"], s["x"])),
+    ("matmul(a, x)", lambda s: Dot(s["a"], s["x"])),
+    ("roll(x, 1)", lambda s: Roll(s["x"], 1)),
+    ("no_op(x)", lambda s: s["x"]),
+    ("absv(x) + sign(x)", lambda s: sp.Abs(s["x"]) + sp.sign(s["x"])),
+])
+def test_original_function_table(syms, text, expected):
+    """The function names of PyRates 1.x's backend tables, with their 1.x meaning."""
+    assert parse_equation(f"y = {text}", syms).rhs == expected(syms)
+    assert isinstance(parse_equation("y = randn()", syms).rhs, Randn)
+
+
+def test_bad_index_is_an_error_naming_the_function(syms):
+    with pytest.raises(EquationError, match="index.*integers"):
+        parse_equation("y = index(x, 1.5)", syms, "op 'o'")
+    with pytest.raises(EquationError, match="axis"):
+        parse_equation("y = index_axis(x, 1, 1)", syms)

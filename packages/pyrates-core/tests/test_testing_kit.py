@@ -17,6 +17,9 @@ _NUMPY_FUNCS = {
     "ArraySum": lambda x: np.array([np.sum(x)]), "ArrayMean": lambda x: np.array([np.mean(x)]),
     "Concatenate": lambda *a: np.concatenate([np.atleast_1d(v) for v in a]),
     "Interp": np.interp, "Index": lambda x, i: x[i],
+    "ArrayMax": lambda x: np.array([np.max(x)]), "ArrayMin": lambda x: np.array([np.min(x)]),
+    "Dot": np.dot, "Roll": np.roll, "Slice": lambda x, a, b: x[a:b],
+    "Randn": np.random.randn,
 }
 
 

@@ -95,3 +95,21 @@ def test_clear_and_population_placeholders(model_file):
     for cls in (PopulationTemplate, Connectivity):
         with pytest.raises(NotImplementedError, match="issue 16"):
             cls("p")
+
+
+def test_clear_forgets_the_remembered_state_but_not_update_var(model_file):
+    c = CircuitTemplate.from_yaml(f"{model_file}/decay")
+    c.update_var(node_vars={"p/decay_op/x": 2.0})
+    c.run(1.0, 0.1, verbose=False)
+    assert c.get_var("p/decay_op/x") == pytest.approx(2.0 * 0.95 ** 10)
+    clear(c)
+    assert c.state == {} and c.get_var("p/decay_op/x") == 2.0
+    c.run(1.0, 0.1, verbose=False)
+    c.update_var(node_vars={"p/decay_op/x": 3.0})  # an explicit value beats the memory
+    assert c.get_var("p/decay_op/x") == 3.0
+
+
+def test_jacobian_placeholder(model_file):
+    c = CircuitTemplate.from_yaml(f"{model_file}/decay")
+    with pytest.raises(NotImplementedError, match="issue 16"):
+        c.get_jacobian_func("jac", step_size=0.1)

@@ -139,3 +139,29 @@ def test_verbose_prints_progress(model_file, capsys):
     assert "Simulation Progress" in capsys.readouterr().out
     decay(model_file).run(0.1, 0.01, verbose=False)
     assert capsys.readouterr().out == ""
+
+
+def test_get_run_func_with_inputs_follows_the_time_series(model_file):
+    from scipy.integrate import solve_ivp
+
+    dt, n = 0.01, 300
+    u = np.zeros(n)
+    u[100:200] = 2.0
+    c = decay(model_file)
+    func, args, names, idx = c.get_run_func("f", dt, inputs={"p/decay_op/u": u},
+                                            solver="scipy", verbose=False)
+    t0, y0, *params = args
+    times = np.arange(n) * dt
+    sol = solve_ivp(func, (t0, times[-1]), y0, args=tuple(params), t_eval=times, rtol=1e-10,
+                    atol=1e-12, max_step=dt)
+    ref = decay(model_file).run(n * dt, dt, inputs={"p/decay_op/u": u},
+                                outputs={"x": "p/decay_op/x"}, solver="scipy", rtol=1e-10,
+                                atol=1e-12, max_step=dt, verbose=False)
+    assert np.max(np.abs(sol.y[idx["p/decay_op/x"]] - ref["x"].to_numpy())) < 1e-8
+    # the input acted: x is pushed up during the pulse
+    assert sol.y[0, 199] > sol.y[0, 99] * np.exp(-0.5) + 1.0
+    # fixed-step: row i is held on [t_i, t_i+1)
+    f_euler, a_euler, *_ = c.get_run_func("g", dt, inputs={"p/decay_op/u": u}, verbose=False)
+    y = np.array([0.0])
+    assert f_euler(1.005, y, *a_euler[2:])[0] == pytest.approx(2.0)
+    assert f_euler(0.995, y, *a_euler[2:])[0] == pytest.approx(0.0)

@@ -33,7 +33,8 @@ class Library:
 
     def doc(self, path: Path) -> dict:
         if path not in self._docs:
-            self._docs[path] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            self._docs[path] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         return self._docs[path]
 
     def locate(self, ref: str, current: Path) -> tuple[Path, str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pyrates_frontend import clear_frontend_caches
+from pyrates_frontend.building import clear_template_cache
 
 
 @pytest.fixture(autouse=True)
 def _fresh_frontend():
     """Each test starts from freshly loaded templates (no state shared between tests)."""
-    clear_frontend_caches()
+    clear_template_cache()
     yield
-    clear_frontend_caches()
+    clear_template_cache()

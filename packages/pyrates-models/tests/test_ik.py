@@ -32,6 +32,18 @@ def rhs_thresholds(t, y, p, J):
     return [dr, dv, du, ds]
 
 
+def rhs_thresholds_1x(t, y, p, J):
+    """Lorentzian spike thresholds in the form of PyRates 1.x (valid while v > v_r)."""
+    r, v, u, s = y
+    C, k, vr, vt, D, g = p["C"], p["k"], p["v_r"], p["v_t"], p["Delta"], p["g"]
+    dr = (D * k**2 * (v - vr) / (PI * C) + r * (k * (2 * v - vr - vt) - g * s)) / C
+    dv = (k * v * (v - vr - vt) + k * vr * vt + p["eta"] - u + g * s * (p["E_r"] - v)
+          - PI * C * r * (D + PI * C * r / k)) / C
+    du = p["a"] * (p["b"] * (v - vr) - u) + p["d"] * r
+    ds = J * r - s / p["tau_s"]
+    return [dr, dv, du, ds]
+
+
 def rhs_currents(t, y, p, J):
     """Lorentzian background currents (centre eta, half-width Delta)."""
     r, v, u, s = y
@@ -58,6 +70,7 @@ def rhs_dimensionless(t, y, p, J):
 CASES = {
     "ik_bg": (rhs_thresholds, BIOPHYSICAL, [0.0, -60.0, 0.0, 0.0], 500.0),
     "ik_eta": (rhs_currents, BIOPHYSICAL, [0.0, -60.0, 0.0, 0.0], 500.0),
+    "ik_theta": (rhs_thresholds_1x, BIOPHYSICAL, [0.0, -55.0, 0.0, 0.0], 500.0),
     "ik_nodim": (rhs_dimensionless, DIMENSIONLESS, [0.0, 0.0, 0.0, 0.0], 300.0),
 }
 

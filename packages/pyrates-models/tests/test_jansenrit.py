@@ -26,7 +26,7 @@ def _pc_potential(u: float, T: float = 3.0):
     c.update_var(node_vars={"pc/rpo_e_in/u": u})
     res = c.run(simulation_time=T, step_size=DT, solver="rk4", backend="numpy", numba=False,
                 sampling_step_size=DTS,
-                outputs={"v_e": "pc/rpo_e_in/V", "v_i": "pc/rpo_i/V", "m": "pc/pro/m"})
+                outputs={"v_e": "pc/rpo_e_in/v", "v_i": "pc/rpo_i/v", "m": "pc/pro/m"})
     return res
 
 
@@ -43,9 +43,10 @@ def test_fixed_point_for_low_input():
     v = (res["v_e"] + res["v_i"]).to_numpy()[-1000:]
     assert np.ptp(v) < 1e-6
     # the resting PC potential satisfies the steady state of the alpha kernels:
-    # V_e = h_e*tau_e*(108*S(V_ein) + u), V_i = -h_i*tau_i*33.75*S(V_iin), V_ein = h_e*tau_e*135*m
+    # v_e = h_e*tau_e*(108*S(v_ein) + u), v_i = h_i*tau_i*33.75*S(v_iin) with h_i = -22 mV,
+    # v_ein = h_e*tau_e*135*m
     m = float(res["m"].iloc[-1])
-    S = lambda V: 5.0 / (1.0 + np.exp(560.0 * (0.006 - V)))  # noqa: E731
+    S = lambda v: 5.0 / (1.0 + np.exp(560.0 * (0.006 - v)))  # noqa: E731
     v_e = 3.25e-3 * 0.01 * (108.0 * S(3.25e-3 * 0.01 * 135.0 * m) + 50.0)
     v_i = -22e-3 * 0.02 * 33.75 * S(3.25e-3 * 0.01 * 33.75 * m)
     assert float(res["v_e"].iloc[-1]) == pytest.approx(v_e, rel=1e-4)

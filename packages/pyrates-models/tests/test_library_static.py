@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-import yaml
 
 from pyrates_core.equations import parse_equation
 from pyrates_models import list_templates
-from pyrates_models.catalog import TEMPLATE_ROOT, dotted_prefix, template_files
+from pyrates_models.catalog import TEMPLATE_ROOT, dotted_prefix, read_file, template_files
 from pyrates_models.catalog import locate as _locate
 
 PKG = Path(__file__).resolve().parents[1]
@@ -42,7 +41,7 @@ def test_yaml_header_and_template_comments(path):
         header.append(line)
     assert len(header) >= 5, "the file needs a header comment (model, equations, references)"
     assert any("Reference" in h for h in header)
-    doc = yaml.safe_load(text)
+    doc = read_file(path)
     for name in doc:
         if name == "aliases":
             continue
@@ -52,7 +51,7 @@ def test_yaml_header_and_template_comments(path):
 
 def _resolved_operator(ref: str, current: Path) -> tuple[list[str], dict]:
     file, name = _locate(ref, current)
-    d = yaml.safe_load(file.read_text(encoding="utf-8"))[name]
+    d = read_file(file)[name]
     if d["base"] == "OperatorTemplate":
         eqs = d["equations"]
         return ([eqs] if isinstance(eqs, str) else list(eqs)), dict(d.get("variables") or {})
@@ -85,14 +84,15 @@ def test_operator_equations_parse(path):
     assert len(defined) == len(set(defined)), "a variable is defined twice"
     kinds = {v: (str(d).split("(")[0] if isinstance(d, str) else "constant")
              for v, d in variables.items()}
-    assert sum(k == "output" for k in kinds.values()) == 1, "exactly one output per operator"
+    # at most one output per operator (PyRates 1.x allows none, e.g. test_backend.op3)
+    assert sum(k == "output" for k in kinds.values()) <= 1, "more than one output"
     for var in defined:
         assert kinds[var] in ("output", "variable"), f"{var} is defined but declared {kinds[var]}"
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 def test_references_resolve(path):
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = read_file(path)
     for name, d in doc.items():
         if name == "aliases":
             continue
@@ -105,15 +105,20 @@ def test_references_resolve(path):
         for ref in refs:
             file, tname = _locate(ref, path)
             assert file.is_file(), f"{name}: file of '{ref}' missing"
-            assert tname in yaml.safe_load(file.read_text(encoding="utf-8")), \
+            assert tname in read_file(file), \
                 f"{name}: '{ref}' not found"
+
+
+# doc pages not named after their YAML file (docs/templates.md is the generated table)
+DOC_PAGES = {"CNS_2019_Tutorial/templates.yaml": "cns_2019_tutorial.md"}
 
 
 def test_every_model_file_has_a_doc_page():
     for path in FILES:
         if path.name == "base_templates.yaml":
             continue
-        page = PKG / "docs" / f"{path.stem}.md"
+        rel = path.relative_to(TEMPLATE_ROOT).as_posix()
+        page = PKG / "docs" / DOC_PAGES.get(rel, f"{path.stem}.md")
         assert page.is_file(), f"missing {page}"
         text = page.read_text(encoding="utf-8")
         assert dotted_prefix(path) in text, f"{page.name} does not show the template path"

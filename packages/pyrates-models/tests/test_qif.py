@@ -131,6 +131,9 @@ def test_theta_model_equals_qif_model():
     c = CircuitTemplate.from_yaml("model_templates.neural_mass_models.theta.kmo_theta")
     c.update_var(node_vars={"p/theta_op/eta": eta})
     res = c.run(simulation_time=60.0, step_size=1e-2, solver="rk4", backend="numpy", numba=False,
-                sampling_step_size=0.1, outputs={"r": "p/theta_op/r", "v": "p/theta_op/v"})
+                sampling_step_size=0.1, outputs={"r": "p/theta_op/r", "z": "p/theta_op/z"})
+    z = complex(res["z"].iloc[-1])
+    # pi*tau*r + i*v = (1 - conj(z))/(1 + conj(z)), so v = 2 Im(z)/|1 + z|^2
     assert float(np.real(res["r"].iloc[-1])) == pytest.approx(r_star, rel=1e-3)
-    assert float(np.real(res["v"].iloc[-1])) == pytest.approx(v_star, rel=1e-3)
+    assert (1 - abs(z)**2) / (np.pi * abs(1 + z)**2) == pytest.approx(r_star, rel=1e-3)
+    assert 2 * z.imag / abs(1 + z)**2 == pytest.approx(v_star, rel=1e-3)

@@ -58,10 +58,13 @@ def test_batch_capability_runs_chunks_as_one_batch(pair):
     kw = dict(outputs={"r": "all/li_op/r"}, solver="rk4", **RUN)
     LoopingBatchBackend.calls.clear()
     batched, _ = grid_search(pair, grid, pmap, 1e-2, 1.0, backend="batchy", chunk_size=3, **kw)
-    plain, _ = grid_search(pair, grid, pmap, 1e-2, 1.0, **kw)
+    plain, _ = grid_search(pair, grid, pmap, 1e-2, 1.0, batch=False, **kw)
     assert LoopingBatchBackend.calls == [3]  # the last chunk (one set) runs unbatched
     assert batched.attrs["sweep"]["batched"] and not plain.attrs["sweep"]["batched"]
     pd.testing.assert_frame_equal(batched, plain, rtol=0, atol=0)
+    numpy_batch, _ = grid_search(pair, grid, pmap, 1e-2, 1.0, **kw)  # the backend's own batch
+    assert numpy_batch.attrs["sweep"]["batched"]
+    pd.testing.assert_frame_equal(numpy_batch, plain, rtol=0, atol=0)
 
 
 @pytest.fixture(scope="module")

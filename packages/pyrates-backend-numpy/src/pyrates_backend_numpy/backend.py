@@ -97,7 +97,11 @@ class NumpyBackend:
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
-        {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute"})
+        {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute",
+         "batch"})
+    """``batch``: the sets of ``request.batch_params`` run one after the other on the one loaded
+    (and compiled) model (:func:`pyrates_core.runtime.run_batch`): no recompilation, but no
+    vectorized speed-up over separate calls either."""
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),

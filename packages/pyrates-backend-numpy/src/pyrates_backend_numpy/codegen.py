@@ -29,7 +29,18 @@ from pyrates_backend_numpy.printer import NumpyCodePrinter
 from pyrates_backend_numpy.templates import HELPER_NAMES, NUMBA_HELPERS, NUMPY_HELPERS
 from pyrates_core.backend import CodegenOptions
 from pyrates_core.errors import EquationError
-from pyrates_core.functions import ArrayMean, ArraySum, Concatenate, EdgeSum, Index, Interp, Past
+from pyrates_core.functions import (
+    REDUCTIONS,
+    Concatenate,
+    Dot,
+    EdgeSum,
+    Index,
+    Interp,
+    Past,
+    Randn,
+    Roll,
+    Slice,
+)
 from pyrates_core.system import SystemIR
 
 __all__ = ["Layout", "generate_source"]
@@ -101,10 +112,12 @@ def _is_array(expr: sp.Basic, arrays: set[str]) -> bool:
     """Whether ``expr`` evaluates to an array (True) or to a Python scalar (False)."""
     if isinstance(expr, sp.Symbol):
         return expr.name in arrays
-    if isinstance(expr, (ArraySum, ArrayMean)):
+    if isinstance(expr, (*REDUCTIONS, Randn)):
         return False
-    if isinstance(expr, (EdgeSum, Past, Concatenate)):
+    if isinstance(expr, (EdgeSum, Past, Concatenate, Slice, Roll)):
         return True
+    if isinstance(expr, Dot):
+        return _is_array(expr.args[1], arrays)
     if isinstance(expr, Index):
         return _is_array(expr.args[1], arrays)
     if isinstance(expr, Interp):
@@ -352,7 +365,7 @@ class _Emitter:
         return lines
 
 
-_SPECIAL = (EdgeSum, Past, Index, Concatenate, Interp, ArraySum, ArrayMean)
+_SPECIAL = (EdgeSum, Past, Index, Concatenate, Interp, Dot, Roll, Slice, Randn, *REDUCTIONS)
 
 
 class _ScalarPrinter(NumpyCodePrinter):
@@ -379,9 +392,9 @@ class _ScalarPrinter(NumpyCodePrinter):
 class _ScalarWriter:
     """numba flavour: element-wise loops instead of array expressions (fast to compile).
 
-    Functions that change sizes (EdgeSum, Past, Index, Concatenate, Interp, ArraySum,
-    ArrayMean) are computed first into temporaries ``_tmp<k>``; the rest of the expression
-    becomes one loop ``for _i in range(n): target[offset + _i] = ...``.
+    Functions that change sizes (EdgeSum, Past, Index, Concatenate, Interp, Dot, Roll, Slice,
+    the reductions) and Randn are computed first into temporaries ``_tmp<k>``; the rest of
+    the expression becomes one loop ``for _i in range(n): target[offset + _i] = ...``.
     """
 
     def __init__(self, emitter: _Emitter) -> None:
@@ -461,8 +474,14 @@ class _ScalarWriter:
             return tmp
         args = [self.materialize(a, lines) for a in expr.args]
         new = expr.func(*args)
-        if isinstance(expr, (ArraySum, ArrayMean)):
+        if isinstance(expr, (*REDUCTIONS, Randn)):
             size = None
+        elif isinstance(expr, Roll):
+            size = self.expr_size(args[0])
+        elif isinstance(expr, Slice):
+            size = self._slice_size(expr)
+        elif isinstance(expr, Dot):
+            size = self._dot_size(expr)
         elif isinstance(expr, Index):
             size = self.expr_size(args[1])
         elif isinstance(expr, Interp):
@@ -472,6 +491,27 @@ class _ScalarWriter:
         tmp = self._temp(size)
         lines.append(f"    {tmp.name} = {em.printer.doprint(new)}")
         return tmp
+
+    def _slice_size(self, expr: sp.Basic) -> int:
+        x, a, b = expr.args
+        n = self.expr_size(x) or 1
+        values = []
+        for bound in (a, b):
+            if isinstance(bound, sp.Integer):
+                values.append(int(bound))
+            elif isinstance(bound, sp.Symbol) and bound.name in self.emitter.system.params:
+                values.append(int(np.asarray(self.emitter.system.params[bound.name].value)))
+            else:
+                raise EquationError(f"index_range bounds must be integer constants in '{expr}'")
+        return len(range(n)[values[0]:values[1]])
+
+    def _dot_size(self, expr: sp.Basic) -> int | None:
+        mat = expr.args[0]
+        if not (isinstance(mat, sp.Symbol) and mat.name in self.emitter.system.params):
+            raise EquationError(f"the first argument of matvec/matmul in '{expr}' must be a "
+                                "matrix constant")
+        shape = np.shape(self.emitter.system.params[mat.name].value)
+        return int(shape[0]) if shape else None
 
     def loop(self, target: str, n: int, expr: sp.Basic, lines: list[str], offset: int = 0,
              new: bool = False) -> None:

@@ -1,5 +1,9 @@
 """Delay tables: how delayed ``EdgeSum`` bundles and ``Past`` read the history of a symbol.
 
+The backend-neutral part (which reads exist, their entries, stencils, activation steps) is
+:mod:`pyrates_core.lowering`; this module packs it into the NumPy backend's tables, folding
+the edge weights into the interpolation coefficients for speed.
+
 The generated vector field never interpolates itself. Every delayed quantity reads a flat
 *window* of the history of its source symbol through a *table* of gather indices and weights::
 
@@ -43,9 +47,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from pyrates_core.errors import SolverError
-from pyrates_core.functions import Past
+from pyrates_core.lowering import (
+    DelayRead,
+    check_fixed_step,
+    delay_reads,
+    distinct_delays,
+    entry_weights,
+    read_entries,
+    stage_taps,
+    window_length,
+)
 from pyrates_core.system import SystemIR
+from pyrates_core.tableaus import TABLEAUS
 
 __all__ = [
     "STAGE_OFFSETS",
@@ -58,29 +71,44 @@ __all__ = [
     "undelayed_arrays",
 ]
 
-STAGE_OFFSETS: tuple[float, ...] = (0.0, 0.5, 1.0)
+STAGE_OFFSETS: tuple[float, ...] = tuple(float(c) for c in TABLEAUS["rk4"].offsets)
 """Stage time offsets (in steps) for which fixed-step tables are built: euler uses the first,
 heun the first and last, rk4 all three."""
 
 _DENSE_MIN_DENSITY = 0.1
 _DENSE_MAX_ELEMENTS = 4_000_000
 _PADDED_MIN_FILL = 0.5
-_TOL = 1e-9
 
 
 @dataclass
 class DelayTable:
-    """A delayed quantity read from the history of ``symbol`` (a delayed bundle or a Past)."""
+    """How the generated code computes one :class:`~pyrates_core.lowering.DelayRead`."""
 
     prefix: str
     """Identifier prefix of its arguments in the generated code."""
-    symbol: str
-    """IR name of the source symbol."""
-    n_out: int
+    read: DelayRead
     flat: bool
     """Flat (bincount-like) table instead of a padded one."""
-    bundle: int | None = None
-    past: sp.Expr | None = None
+
+    @property
+    def symbol(self) -> str:
+        """IR name of the source symbol."""
+        return self.read.symbol
+
+    @property
+    def n_out(self) -> int:
+        """Number of output elements."""
+        return self.read.n_out
+
+    @property
+    def bundle(self) -> int | None:
+        """Edge bundle index (None for a Past term)."""
+        return self.read.bundle
+
+    @property
+    def past(self) -> sp.Expr | None:
+        """The Past term (None for an edge bundle)."""
+        return self.read.past
 
 
 @dataclass
@@ -109,11 +137,10 @@ class DelayPlan:
 def plan_delays(system: SystemIR, ident: Callable[[str], str]) -> DelayPlan:
     """Decide how every bundle and ``Past`` is computed; ``ident(base)`` gives fresh names."""
     plan = DelayPlan()
+    reads = {r.bundle: r for r in delay_reads(system) if r.bundle is not None}
     for k, b in enumerate(system.edges):
         prefix = ident(b.name or f"edges{k}")
         zero = b.delays == 0
-        if np.any(b.delays < 0):
-            raise SolverError(f"edge bundle '{b.name}' has negative delays; delays must be >= 0")
         undelayed = "none"
         n_zero = int(zero.sum())
         if n_zero:
@@ -121,61 +148,22 @@ def plan_delays(system: SystemIR, ident: Callable[[str], str]) -> DelayPlan:
             dense = n_zero >= _DENSE_MIN_DENSITY * cells and cells <= _DENSE_MAX_ELEMENTS
             undelayed = "dense" if dense else "sparse"
         table = None
-        if n_zero < b.n_edges:
+        if k in reads:
             tgt = b.target_idx[~zero]
             max_deg = int(np.bincount(tgt, minlength=b.n_target).max())
             fill = tgt.size / max(1, b.n_target * max_deg)
-            table = DelayTable(prefix, b.source, b.n_target, fill < _PADDED_MIN_FILL, bundle=k)
+            table = DelayTable(prefix, reads[k], fill < _PADDED_MIN_FILL)
             plan.tables.append(table)
         plan.bundles.append(BundlePlan(k, prefix, undelayed, table))
-    exprs = [a.expr for a in system.assignments] + list(system.derivatives)
-    sizes = system.symbol_sizes()
-    for expr in exprs:
-        for p in sorted(expr.atoms(Past), key=sp.default_sort_key):
-            if p in plan.past:
-                continue
-            x = p.args[0]
-            if not isinstance(x, sp.Symbol) or x.name not in sizes or x.name in system.inputs:
-                raise SolverError(f"Past() needs a state or assignment symbol, got '{x}' in {p}")
-            table = DelayTable(ident(f"past_{x.name}"), x.name, sizes[x.name], False, past=p)
-            plan.past[p] = table
+    for read in delay_reads(system):
+        if read.past is not None:
+            table = DelayTable(ident(f"past_{read.symbol}"), read, False)
+            plan.past[read.past] = table
             plan.tables.append(table)
     for table in plan.tables:
         if table.symbol not in plan.history:
             plan.history[table.symbol] = ident(f"hist_{table.symbol}")
     return plan
-
-
-def _param_value(system: SystemIR, params: dict[str, np.ndarray], name: str) -> np.ndarray:
-    return np.asarray(params[name] if name in params else system.params[name].value)
-
-
-def table_entries(
-    system: SystemIR, table: DelayTable, params: dict[str, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-entry ``(out, source index, delay, weight)`` arrays of a table."""
-    if table.bundle is not None:
-        b = system.edges[table.bundle]
-        keep = b.delays > 0
-        weights = np.broadcast_to(_param_value(system, params, b.weights), (b.n_edges,))
-        return (b.target_idx[keep].astype(np.int64), b.source_idx[keep].astype(np.int64),
-                b.delays[keep].astype(float), weights[keep])
-    assert table.past is not None
-    tau = table.past.args[1]
-    values = []
-    for sym in sorted(tau.free_symbols, key=sp.default_sort_key):
-        if sym.name not in system.params:
-            raise SolverError(f"the delay of {table.past} must be built from numbers and constants")
-        values.append((sym, np.real(_param_value(system, params, sym.name))))
-    func = sp.lambdify([s for s, _ in values], tau, modules="numpy")
-    delay = np.broadcast_to(np.asarray(func(*[v for _, v in values]), dtype=float),
-                            (table.n_out,)).copy()
-    idx = np.arange(table.n_out, dtype=np.int64)
-    return idx, idx.copy(), delay, np.ones(table.n_out)
-
-
-def _describe(table: DelayTable) -> str:
-    return f"Past term {table.past}" if table.past is not None else f"edge bundle '{table.prefix}'"
 
 
 def _pack(table: DelayTable, out: np.ndarray, col: np.ndarray, w: np.ndarray, width: int,
@@ -232,50 +220,6 @@ class FixedStepDelays:
         return np.unique(np.concatenate([a.ravel() for a in self.activation])).astype(np.int64)
 
 
-_CUBIC = ((-1, lambda u: -u * (u - 1) * (u - 2) / 6),
-          (0, lambda u: (u + 1) * (u - 1) * (u - 2) / 2),
-          (1, lambda u: -(u + 1) * u * (u - 2) / 2),
-          (2, lambda u: (u + 1) * u * (u - 1) / 6))
-"""Cubic Lagrange weights on the lags ``j-1, j, j+1, j+2`` at ``j + u`` (``0 < u < 1``)."""
-_QUADRATIC = ((0, lambda u: (u - 1) * (u - 2) / 2), (1, lambda u: -u * (u - 2)),
-              (2, lambda u: u * (u - 1) / 2))
-"""Quadratic Lagrange weights on the lags ``0, 1, 2`` (when lag ``-1`` would be the future)."""
-
-
-def _stage_entries(out, src, delay, w, dt, c, n_sym, length):
-    """Entries (out, window column, weight, activation step) for the stage offset ``c``.
-
-    Lags that fall on a step are exact lookups; the others are interpolated with a cubic
-    Lagrange polynomial through the four surrounding steps (quadratic through lags 0-2 when the
-    lag is below one step), so that interpolation errors are O(dt^4) and do not lower the order
-    of RK4 on delayed systems.
-    """
-    lag = delay / dt - c
-    if c == 0:  # reads x(t_n - d): from t_n - d >= 0 on
-        act = np.ceil(delay / dt - _TOL)
-    else:  # inside the step: the left limit at t = 0 is still the pre-history
-        act = np.floor(lag + _TOL) + 1
-    j = np.floor(lag + _TOL)
-    frac = lag - j
-    frac[np.abs(frac) < _TOL] = 0.0
-    j = j.astype(np.int64)
-    exact = frac == 0.0
-
-    def col(lags: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return (length - 1 - lags) * n_sym + src[mask]
-
-    outs, cols, weights = [out[exact]], [col(j[exact], exact)], [w[exact]]
-    acts = [act[exact]]
-    for mask, stencil in ((~exact & (j >= 1), _CUBIC), (~exact & (j == 0), _QUADRATIC)):
-        for offset, weight in stencil:
-            outs.append(out[mask])
-            cols.append(col(j[mask] + offset, mask))
-            weights.append(w[mask] * weight(frac[mask]))
-            acts.append(act[mask])
-    return (np.concatenate(outs), np.concatenate(cols), np.concatenate(weights),
-            np.concatenate(acts))
-
-
 def fixed_step_tables(
     system: SystemIR, plan: DelayPlan, params: dict[str, np.ndarray], dt: float,
     stages: tuple[int, ...] = (0, 1, 2),
@@ -289,24 +233,18 @@ def fixed_step_tables(
     entries = []
     lengths: dict[str, int] = {}
     for table in plan.tables:
-        out, src, delay, w = table_entries(system, table, params)
-        if np.any(delay < 0):
-            raise SolverError(f"{_describe(table)} has a negative delay ({delay.min():g})")
-        bad = delay < dt * (1 - _TOL)
-        if np.any(bad):
-            raise SolverError(
-                f"{_describe(table)} has a delay of {delay[bad].min():g}, shorter than the step "
-                f"size {dt:g}; delays must be 0 or at least one step (reduce step_size)"
-            )
-        entries.append((out, src, delay, w))
-        need = int(np.floor(delay.max() / dt + _TOL)) + 3 if delay.size else 2
-        lengths[table.symbol] = max(lengths.get(table.symbol, 2), need)
+        e = read_entries(system, table.read, params)
+        check_fixed_step(system, table.read, e.delay, dt)
+        entries.append((e, entry_weights(system, table.read, e, params)))
+        lengths[table.symbol] = max(lengths.get(table.symbol, 2), window_length(e.delay, dt))
     dtype = system.value_dtype
     tables, activation = [], []
-    for table, (out, src, delay, w) in zip(plan.tables, entries):
+    for table, (e, w) in zip(plan.tables, entries):
         n_sym, length = sizes[table.symbol], lengths[table.symbol]
-        built = {k: _stage_entries(out, src, delay, w, dt, STAGE_OFFSETS[k], n_sym, length)
-                 for k in stages}
+        built = {}
+        for k in stages:
+            taps = stage_taps(e, dt, STAGE_OFFSETS[k], n_sym, length)
+            built[k] = (taps.out, taps.col, w[taps.entry] * taps.coef, taps.activation)
         width = max(_width(table, e[0]) for e in built.values())
         first = built[stages[0]]
         packed, acts = [], []
@@ -339,18 +277,13 @@ def adaptive_tables(
 ) -> AdaptiveDelays:
     """Build window layouts and tables for an adaptive solver."""
     sizes = system.symbol_sizes()
-    entries = [table_entries(system, t, params) for t in plan.tables]
-    delays: dict[str, np.ndarray] = {}
-    for table, (_, _, delay, _) in zip(plan.tables, entries):
-        if np.any(delay < 0):
-            raise SolverError(f"{_describe(table)} has a negative delay ({delay.min():g})")
-        old = delays.get(table.symbol, np.zeros(0))
-        delays[table.symbol] = np.unique(np.concatenate((old, delay)))
+    delays = distinct_delays(system, [t.read for t in plan.tables], params)
     tables = []
-    for table, (out, src, delay, w) in zip(plan.tables, entries):
-        rows = np.searchsorted(delays[table.symbol], delay)
-        col = rows * sizes[table.symbol] + src
-        tables.append(_pack(table, out, col, w, _width(table, out), system.value_dtype))
+    for table in plan.tables:
+        e = read_entries(system, table.read, params)
+        w = entry_weights(system, table.read, e, params)
+        col = np.searchsorted(delays[table.symbol], e.delay) * sizes[table.symbol] + e.src
+        tables.append(_pack(table, e.out, col, w, _width(table, e.out), system.value_dtype))
     return AdaptiveDelays(delays, tables)
 
 
@@ -360,7 +293,8 @@ def undelayed_arrays(
     """Arrays for the zero-delay edges of a bundle: ``(W,)`` or ``(src, tgt, w)``."""
     b = system.edges[bundle.index]
     zero = b.delays == 0
-    weights = np.broadcast_to(_param_value(system, params, b.weights), (b.n_edges,))[zero]
+    value = params[b.weights] if b.weights in params else system.params[b.weights].value
+    weights = np.broadcast_to(np.asarray(value), (b.n_edges,))[zero]
     weights = weights.astype(system.value_dtype)
     src, tgt = b.source_idx[zero].astype(np.int64), b.target_idx[zero].astype(np.int64)
     if bundle.undelayed == "dense":

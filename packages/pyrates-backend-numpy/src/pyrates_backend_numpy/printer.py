@@ -19,8 +19,8 @@ from pyrates_core.errors import EquationError
 __all__ = ["NumpyCodePrinter", "SUPPORTED_FUNCTIONS"]
 
 SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "Concatenate", "Interp", "Past", "Index",
-     "EdgeSum"}
+    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
+     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"}
 )
 """IR functions of :mod:`pyrates_core.functions` this printer knows."""
 
@@ -95,6 +95,27 @@ class NumpyCodePrinter(NumPyPrinter):
 
     def _print_ArrayMean(self, expr: sp.Expr) -> str:
         return f"np.mean({self._print(expr.args[0])})"
+
+    def _print_ArrayMax(self, expr: sp.Expr) -> str:
+        return f"np.max({self._print(expr.args[0])})"
+
+    def _print_ArrayMin(self, expr: sp.Expr) -> str:
+        return f"np.min({self._print(expr.args[0])})"
+
+    def _print_Dot(self, expr: sp.Expr) -> str:
+        a, b = (self._print(arg) for arg in expr.args)
+        return f"np.dot({a}, {b})"
+
+    def _print_Roll(self, expr: sp.Expr) -> str:
+        x, k = (self._print(arg) for arg in expr.args)
+        return f"np.roll({x}, int({k}))"
+
+    def _print_Slice(self, expr: sp.Expr) -> str:
+        x, a, b = expr.args
+        return f"{self.parenthesize(x, 1000)}[int({self._print(a)}):int({self._print(b)})]"
+
+    def _print_Randn(self, expr: sp.Expr) -> str:
+        return "np.random.randn()"
 
     def _print_Concatenate(self, expr: sp.Expr) -> str:
         parts = []

@@ -23,7 +23,6 @@ Conventions
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,13 +38,27 @@ from pyrates_backend_numpy.delays import (
     fixed_step_tables,
     undelayed_arrays,
 )
-from pyrates_core.backend import HISTORY_MODES, SimulationRequest, SimulationResult
-from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
+from pyrates_core.backend import SimulationRequest, SimulationResult
+from pyrates_core.errors import SolverError
+from pyrates_core.runtime import (
+    SCIPY_METHODS,
+    DenseHistory,
+    RecordingPlan,
+    check_history,
+    divergence_error,
+    initial_state,
+    input_series,
+    inputs_at,
+    plan_recording,
+    resolve_params,
+    run_adaptive,
+    run_batch,
+    sampling,
+)
 from pyrates_core.system import SystemIR
 
 __all__ = [
     "FIXED_METHODS",
-    "SCIPY_METHODS",
     "SOLVERS",
     "ModelHandle",
     "default_args",
@@ -55,8 +68,6 @@ __all__ = [
 
 FIXED_METHODS: dict[str, int] = {"euler": 0, "heun": 1, "rk4": 2}
 """Fixed-step solvers and their code in the generated loop."""
-SCIPY_METHODS = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
-"""``solver_options['method']`` values accepted with ``solver='scipy'``."""
 SCIPY_OPTIONS = frozenset({"method", "rtol", "atol", "max_step", "first_step", "min_step"})
 SOLVERS = frozenset(FIXED_METHODS) | {"scipy"}
 """Every solver name :func:`integrate` accepts."""
@@ -74,26 +85,6 @@ class ModelHandle:
 
 
 # -- argument assembly ---------------------------------------------------------------------
-def resolve_params(system: SystemIR, overrides: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Parameter values with the overrides applied (same dtype and shape as the system's)."""
-    values = {name: np.asarray(p.value) for name, p in system.params.items()}
-    for name, value in overrides.items():
-        if name not in values:
-            raise VariableNotFoundError(f"parameter '{name}' is not part of the model; known "
-                                        f"parameters: {', '.join(sorted(values))}")
-        old = values[name]
-        new = np.asarray(value, dtype=np.result_type(old.dtype, np.asarray(value).dtype)
-                         if old.dtype.kind == "c" else old.dtype)
-        if new.shape != old.shape:
-            if new.size == old.size:
-                new = new.reshape(old.shape)
-            else:
-                raise SolverError(f"parameter '{name}' has shape {old.shape}, the override "
-                                  f"has shape {new.shape}")
-        values[name] = new
-    return values
-
-
 def _param_args(system: SystemIR, layout: Layout, params: dict[str, np.ndarray]) -> list[Any]:
     out: list[Any] = []
     for name in layout.params:
@@ -113,42 +104,8 @@ def _edge_args(system: SystemIR, layout: Layout, params: dict[str, np.ndarray]) 
     return out
 
 
-def _input_series(system: SystemIR, layout: Layout, inputs: dict[str, np.ndarray],
-                  n_steps: int) -> list[np.ndarray]:
-    unknown = set(inputs) - set(system.inputs)
-    if unknown:
-        raise VariableNotFoundError(f"input(s) {sorted(unknown)} are not part of the model; "
-                                    f"model inputs: {sorted(system.inputs)}")
-    out = []
-    for name in layout.inputs:
-        spec = system.inputs[name]
-        if name not in inputs:
-            out.append(np.asarray(spec.default, system.value_dtype).reshape(1, spec.size))
-            continue
-        arr = np.asarray(inputs[name], dtype=system.value_dtype)
-        if arr.ndim == 1 and spec.size == 1:
-            arr = arr[:, None]
-        if arr.ndim == 1 and arr.size == spec.size and n_steps != spec.size:
-            arr = arr[None, :]
-        if arr.ndim != 2 or arr.shape[1] != spec.size:
-            raise SolverError(f"input '{name}' must have shape (n_steps, {spec.size}), "
-                              f"got {arr.shape}")
-        if arr.shape[0] != 1 and arr.shape[0] < n_steps:
-            raise SolverError(f"input '{name}' has {arr.shape[0]} rows, the simulation has "
-                              f"{n_steps} steps")
-        out.append(np.ascontiguousarray(arr))
-    return out
-
-
 def _flat(tables: list[tuple[np.ndarray, ...]]) -> list[np.ndarray]:
     return [a for t in tables for a in t]
-
-
-def _check_history(mode: str) -> str:
-    if mode not in HISTORY_MODES:
-        raise SolverError(f"history={mode!r} is not a history mode; choose one of "
-                          f"{', '.join(sorted(HISTORY_MODES))}")
-    return mode
 
 
 def _fill_initial_history(
@@ -194,89 +151,13 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     return (*head, *(windows[s] for s in layout.history), *tables)
 
 
-# -- output recording ----------------------------------------------------------------------
-@dataclass
-class _Recording:
-    rec_y: np.ndarray
-    rec_inputs: list[np.ndarray]
-    rec_assign: list[np.ndarray]
-    columns: dict[str, slice]
-    n_cols: int
-
-
-def _plan_recording(system: SystemIR, layout: Layout,
-                    outputs: dict[str, tuple[str, Any]]) -> _Recording:
-    states = {s.name: s for s in system.states}
-    sizes = system.symbol_sizes()
-    groups: dict[tuple[str, str], list[tuple[str, np.ndarray]]] = {}
-    for key, (sym, idx) in outputs.items():
-        if sym not in sizes:
-            raise VariableNotFoundError(f"output '{key}': '{sym}' is neither a state, an "
-                                        "assignment nor an input of the model")
-        index = np.arange(sizes[sym]) if idx is None else np.atleast_1d(np.asarray(idx))
-        index = index.astype(np.int64)
-        if index.size and (index.min() < -sizes[sym] or index.max() >= sizes[sym]):
-            raise VariableNotFoundError(f"output '{key}': indices {index.tolist()} out of range "
-                                        f"for '{sym}' of size {sizes[sym]}")
-        index = index % max(1, sizes[sym])
-        group = "state" if sym in states else "input" if sym in system.inputs else "assign"
-        groups.setdefault((group, sym), []).append((key, index))
-    columns: dict[str, slice] = {}
-    col = 0
-
-    def take(group: str, sym: str) -> np.ndarray:
-        nonlocal col
-        parts = []
-        for key, index in groups.get((group, sym), []):
-            columns[key] = slice(col, col + index.size)
-            col += index.size
-            parts.append(index + (states[sym].start if group == "state" else 0))
-        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-
-    state_parts = [take("state", s.name) for s in system.states]
-    rec_y = np.concatenate(state_parts) if state_parts else np.zeros(0, np.int64)
-    rec_inputs = [take("input", i) for i in layout.inputs]
-    rec_assign = [take("assign", a.name) for a in system.assignments]
-    return _Recording(rec_y.astype(np.int64), rec_inputs, rec_assign, columns, col)
-
-
-def _sampling(request: SimulationRequest) -> tuple[int, int, int]:
-    """Number of steps, recording stride (steps per sample) and number of samples."""
-    if request.step_size <= 0 or request.simulation_time <= 0:
-        raise SolverError("step_size and simulation_time must be positive")
-    n_steps = request.n_steps
-    if abs(n_steps * request.step_size - request.simulation_time) > 1e-9 * request.simulation_time:
-        raise SolverError(f"simulation_time {request.simulation_time:g} is not a multiple of "
-                          f"step_size {request.step_size:g}")
-    sampling = request.sampling_step_size or request.step_size
-    ratio = sampling / request.step_size
-    stride = int(round(ratio))
-    if stride < 1 or abs(ratio - stride) > 1e-9 * max(1.0, ratio):
-        raise SolverError(f"sampling_step_size {sampling:g} must be a positive integer multiple "
-                          f"of step_size {request.step_size:g}")
-    n_samples = int(np.floor(n_steps / stride + 0.5))
-    return n_steps, stride, n_samples
-
-
-def _divergence(system: SystemIR, y: np.ndarray, t: float) -> DivergenceError:
-    bad = [s.name for s in system.states
-           if not np.all(np.isfinite(y[s.start:s.start + s.size]))]
-    return DivergenceError(f"the simulation diverged: state variable(s) {', '.join(bad)} became "
-                           f"non-finite by t = {t:g}; try a smaller step size or check the "
-                           "parameters")
-
-
-def _split(rec: np.ndarray, plan: _Recording) -> dict[str, np.ndarray]:
-    return {key: rec[:, sl].copy() for key, sl in plan.columns.items()}
-
-
 # -- fixed step ------------------------------------------------------------------------------
 @dataclass
 class _FixedRun:
     args: list[Any]
     """Arguments of ``run_fixed_step`` after ``(_method, _y, _n0, _n1)``."""
     rec: np.ndarray
-    plan: _Recording
+    plan: RecordingPlan
     zero_history: FixedStepDelays | None = None
     """Tables whose weights are masked until their activation steps (zero pre-history)."""
     weight_args: list[int] | None = None
@@ -302,7 +183,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     dt = request.step_size
     params = resolve_params(system, request.param_values)
     pargs = _param_args(system, layout, params)
-    series = _input_series(system, layout, request.inputs, n_steps)
+    series = input_series(system, request.inputs, n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
     stages = ((0,), (0, 2), (0, 1, 2))[FIXED_METHODS.get(request.solver, 2)]
     delays = fixed_step_tables(system, layout.plan, params, dt, stages)
@@ -311,7 +192,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
             for s in layout.history}
     tables = _flat(delays.tables)
 
-    zero = _check_history(request.history) == "zero"
+    zero = check_history(request.history) == "zero"
     weight_pos, pos = [], 0
     for t in delays.tables:
         weight_pos.append(pos + 1)
@@ -327,7 +208,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     head = [*pargs, *(x[0] for x in series), *edges]
     _fill_initial_history(handle.module, layout, system, y0, head, windows,
                           [t[0] for t in tables], write)
-    plan = _plan_recording(system, layout, request.outputs)
+    plan = plan_recording(system, request.outputs, layout.inputs)
     rec = np.zeros((n_samples, plan.n_cols), system.value_dtype)
     args = [0.0, dt, stride, rec, plan.rec_y, *plan.rec_inputs, *plan.rec_assign,
             any(r.size for r in plan.rec_assign), *pargs, *series, *edges,
@@ -350,9 +231,10 @@ def warm_up(handle: ModelHandle) -> None:
 
 def _integrate_fixed(handle: ModelHandle, request: SimulationRequest) -> SimulationResult:
     system = handle.system
-    n_steps, stride, n_samples = _sampling(request)
-    y = _initial_state(system, request)
-    run = _prepare_fixed(handle, request, n_steps, stride, n_samples, y)
+    plan = sampling(request)
+    n_steps = plan.n_steps
+    y = initial_state(system, request)
+    run = _prepare_fixed(handle, request, n_steps, plan.stride, plan.n_samples, y)
     loop = getattr(handle.module, LOOP)
     method = FIXED_METHODS[request.solver]
     bar = _progress(request.progress, n_steps)
@@ -366,30 +248,18 @@ def _integrate_fixed(handle: ModelHandle, request: SimulationRequest) -> Simulat
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
             status, y = loop(method, y, n0, n1, *run.args)
         if status >= 0:
-            raise _divergence(system, y, status * request.step_size)
+            raise divergence_error(system, y, status * request.step_size)
         if bar is not None:
             bar.update(n1 - n0)
         n0 = n1
     if not np.all(np.isfinite(y)):
-        raise _divergence(system, y, n_steps * request.step_size)
+        raise divergence_error(system, y, n_steps * request.step_size)
     run_time = time.perf_counter() - start
     if bar is not None:
         bar.close()
-    times = np.arange(n_samples) * stride * request.step_size
     stats = {"run_time": run_time, "n_steps": n_steps,
              "n_rhs_evals": n_steps * (1, 2, 4)[method], "numba": handle.numba}
-    return SimulationResult(times, _split(run.rec, run.plan), np.array(y), stats)
-
-
-def _initial_state(system: SystemIR, request: SimulationRequest) -> np.ndarray:
-    y0 = system.initial_state()
-    if request.initial_state is not None:
-        given = np.asarray(request.initial_state, dtype=system.value_dtype).ravel()
-        if given.shape != y0.shape:
-            raise SolverError(f"initial_state has {given.size} elements, the model has "
-                              f"{y0.size} state variables")
-        y0 = given.copy()
-    return y0
+    return SimulationResult(plan.times, run.plan.split(run.rec), np.array(y), stats)
 
 
 def _progress(enabled: bool, total: int) -> Any:
@@ -402,60 +272,7 @@ def _progress(enabled: bool, total: int) -> Any:
     return tqdm(total=total, desc="simulating", unit="step")
 
 
-# -- adaptive (scipy) ------------------------------------------------------------------------
-class _DenseHistory:
-    """Dense history of accepted steps: states via dense output, assignments linearly."""
-
-    def __init__(self, system: SystemIR, y0: np.ndarray, assign0: dict[str, np.ndarray],
-                 zero: bool = True):
-        self.slices = {s.name: slice(s.start, s.start + s.size) for s in system.states}
-        self.y0 = y0
-        self.zero = zero
-        """Pre-history (``t < 0``) is zero (else the value at ``t = 0``)."""
-        self.t_end: list[float] = []
-        self.interps: list[Any] = []
-        self.assign_t: list[float] = [0.0]
-        self.assign_v = {s: [v] for s, v in assign0.items()}
-        self.evaluate: Callable[[str, float], np.ndarray] | None = None
-
-    def add(self, t: float, interp: Any, assign: dict[str, np.ndarray]) -> None:
-        self.t_end.append(t)
-        self.interps.append(interp)
-        self.assign_t.append(t)
-        for s, v in assign.items():
-            self.assign_v[s].append(v)
-
-    def state_at(self, tq: float) -> np.ndarray:
-        """The full state vector at ``tq`` (zero or the initial value before the start)."""
-        if tq < 0.0 and self.zero:
-            return np.zeros_like(self.y0)
-        if tq <= 0.0 or not self.t_end:
-            return self.y0
-        k = min(bisect.bisect_left(self.t_end, tq), len(self.t_end) - 1)
-        return np.asarray(self.interps[k](tq))
-
-    def value(self, sym: str, tq: float, exact: bool = True) -> np.ndarray:
-        """Value of a history symbol at ``tq``; assignments are re-evaluated from the dense
-        state when ``exact`` (their own delayed inputs then come from linear interpolation).
-        """
-        if sym in self.slices:
-            return self.state_at(tq)[self.slices[sym]]
-        if tq < 0.0 and self.zero:
-            return np.zeros_like(self.assign_v[sym][0])
-        if exact and tq > 0.0 and self.evaluate is not None:
-            return self.evaluate(sym, tq)
-        values = self.assign_v[sym]
-        if tq <= 0.0 or len(values) == 1:
-            return values[0]
-        k = min(bisect.bisect_left(self.assign_t, tq), len(self.assign_t) - 1)
-        t0, t1 = self.assign_t[k - 1], self.assign_t[k]
-        f = (tq - t0) / (t1 - t0)
-        return (1.0 - f) * values[k - 1] + f * values[k]
-
-
 def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> SimulationResult:
-    from scipy import integrate as si
-
     system, layout, module = handle.system, handle.layout, handle.module
     opts = dict(request.solver_options)
     unknown = set(opts) - SCIPY_OPTIONS
@@ -466,108 +283,71 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     if method not in SCIPY_METHODS:
         raise SolverError(f"unknown scipy method '{method}'; choose one of "
                           f"{', '.join(SCIPY_METHODS)}")
-    n_steps, stride, n_samples = _sampling(request)
-    zero = _check_history(request.history) == "zero"
-    dt, t_end = request.step_size, n_steps * request.step_size
-    y0 = _initial_state(system, request)
+    plan = sampling(request)
+    zero = check_history(request.history) == "zero"
+    dt = request.step_size
+    y0 = initial_state(system, request)
     params = resolve_params(system, request.param_values)
-    pargs = _param_args(system, layout, params)
-    series = _input_series(system, layout, request.inputs, n_steps)
+    head = _param_args(system, layout, params)
+    series = input_series(system, request.inputs, plan.n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
     delays = adaptive_tables(system, layout.plan, params)
     tables = _flat(delays.tables)
     func = getattr(module, handle.func_name)
     observe = getattr(module, OBSERVE)
+    sources = layout.history_sources
 
-    def inputs_at(t: float) -> list[np.ndarray]:
-        out = []
-        for arr in series:
-            s = t / dt
-            i = int(np.floor(s))
-            if i >= arr.shape[0] - 1:
-                out.append(arr[-1])
-            else:
-                f = s - i
-                out.append(arr[i] if f == 0.0 else (1.0 - f) * arr[i] + f * arr[i + 1])
-        return out
-
-    def args_at(t: float, history: _DenseHistory, exact: bool = True) -> list[Any]:
+    def args_at(t: float, history: DenseHistory, exact: bool = True) -> list[Any]:
         windows = [np.concatenate([history.value(s, t - d, exact) for d in delays.delays[s]])
                    for s in layout.history]
-        return [*pargs, *inputs_at(t), *edges, *windows, *tables]
+        return [*head, *inputs_at(series, t, dt), *edges, *windows, *tables]
 
-    def evaluate(sym: str, tq: float) -> np.ndarray:
-        values = observe(tq, history.state_at(tq), *args_at(tq, history, exact=False))
-        return np.asarray(values[layout.history_sources[sym]])
+    def assigned(t: float, y: np.ndarray, history: DenseHistory) -> dict[str, np.ndarray]:
+        values = observe(t, y, *args_at(t, history))
+        return {s: np.asarray(values[p]) for s, p in sources.items()}
 
-    # initial history of assignment sources (two passes, as for fixed-step solvers)
-    assign0: dict[str, np.ndarray] = {}
-    history = _DenseHistory(system, y0, {s: np.zeros(system.symbol_sizes()[s])
-                                         for s in layout.history_sources}, zero)
-    for _ in range(2 if layout.history_sources else 0):
-        values = observe(0.0, y0, *args_at(0.0, history))
-        assign0 = {s: np.asarray(values[p]) for s, p in layout.history_sources.items()}
-        history = _DenseHistory(system, y0, assign0, zero)
-    history.evaluate = evaluate
+    # the value at t = 0 of assignment sources (two passes, as for fixed-step solvers)
+    sizes = system.symbol_sizes()
+    history = DenseHistory(system, y0, {s: np.zeros(sizes[s]) for s in sources}, zero)
+    for _ in range(2 if sources else 0):
+        history = DenseHistory(system, y0, assigned(0.0, y0, history), zero)
+    history.evaluate = lambda sym, tq: np.asarray(
+        observe(tq, history.state_at(tq), *args_at(tq, history, exact=False))[sources[sym]])
 
-    def fun(t: float, y: np.ndarray) -> np.ndarray:
-        return func(t, y, *args_at(t, history))
-
-    max_step = min(float(opts.pop("max_step", np.inf)), delays.min_delay)
-    solver_cls = getattr(si, method)
-    start = time.perf_counter()
-    solver = solver_cls(fun, 0.0, y0, t_end, max_step=max_step, **opts)
-    plan = _plan_recording(system, layout, request.outputs)
-    times = np.arange(n_samples) * stride * dt
-    rec = np.zeros((n_samples, plan.n_cols), system.value_dtype)
-    want_assign = any(r.size for r in plan.rec_assign)
+    rec_plan = plan_recording(system, request.outputs, layout.inputs)
+    rec = np.zeros((plan.n_samples, rec_plan.n_cols), system.value_dtype)
 
     def record(k: int, y_k: np.ndarray) -> None:
-        row = [y_k[plan.rec_y]]
-        if plan.rec_inputs:
-            step = k * stride
-            row_inputs = [arr[min(step, arr.shape[0] - 1)] for arr in series]
-            row += [v[r] for v, r in zip(row_inputs, plan.rec_inputs)]
-        if want_assign:
-            values = observe(times[k], y_k, *args_at(times[k], history))
-            row += [np.asarray(v)[r] for v, r in zip(values, plan.rec_assign)]
-        rec[k] = np.concatenate(row)
+        row_inputs = [arr[min(k * plan.stride, arr.shape[0] - 1)] for arr in series]
+        rec[k] = rec_plan.row(y_k, row_inputs,
+                              lambda: observe(plan.times[k], y_k,
+                                              *args_at(plan.times[k], history)))
 
-    bar = _progress(request.progress, n_steps)
-    k = 0
-    if n_samples:
-        record(0, y0)
-        k = 1
-    while solver.status == "running":
-        message = solver.step()
-        if solver.status == "failed":
-            if not np.all(np.isfinite(solver.y)):
-                raise _divergence(system, solver.y, solver.t)
-            raise SolverError(f"scipy {method} failed at t = {solver.t:g}: {message}")
-        if not np.all(np.isfinite(solver.y)):
-            raise _divergence(system, solver.y, solver.t)
-        interp = solver.dense_output()
-        assign = {}
-        if layout.history_sources:
-            values = observe(solver.t, solver.y, *args_at(solver.t, history))
-            assign = {s: np.asarray(values[p]) for s, p in layout.history_sources.items()}
-        history.add(solver.t, interp, assign)
-        while k < n_samples and times[k] <= solver.t + 1e-12 * t_end:
-            record(k, np.asarray(interp(times[k])) if times[k] < solver.t else solver.y)
-            k += 1
-        if bar is not None:
-            bar.n = min(n_steps, int(solver.t / dt))
-            bar.refresh()
-    run_time = time.perf_counter() - start
+    def on_step(t: float, y: np.ndarray, interp: Any) -> None:
+        history.add(t, interp, assigned(t, y, history) if sources else {})
+
+    opts["max_step"] = min(float(opts.get("max_step") or np.inf), delays.min_delay)
+    bar = _progress(request.progress, plan.n_steps)
+    report = None if bar is None else (
+        lambda t: bar.update(min(plan.n_steps, int(t / dt)) - bar.n))
+    start = time.perf_counter()
+    y_end, stats = run_adaptive(lambda t, y: func(t, y, *args_at(t, history)), y0, plan,
+                                method, opts, record, on_step, system, report)
+    stats["run_time"] = time.perf_counter() - start
+    stats["numba"] = handle.numba
     if bar is not None:
         bar.close()
-    stats = {"run_time": run_time, "n_rhs_evals": solver.nfev, "method": method,
-             "numba": handle.numba}
-    return SimulationResult(times, _split(rec, plan), np.array(solver.y), stats)
+    return SimulationResult(plan.times, rec_plan.split(rec), y_end, stats)
 
 
 def integrate(handle: ModelHandle, request: SimulationRequest) -> SimulationResult:
-    """Simulate ``handle``'s model as ``request`` says (dispatch on ``request.solver``)."""
+    """Simulate ``handle``'s model as ``request`` says (dispatch on ``request.solver``).
+
+    ``request.batch_params``: the ``B`` parameter sets run one after the other on the same
+    loaded (and compiled) model, see :func:`pyrates_core.runtime.run_batch`.
+    """
+    if request.batch_params:
+        return run_batch(lambda r: integrate(handle, r), request)
     if request.solver in FIXED_METHODS:
         return _integrate_fixed(handle, request)
     if request.solver == "scipy":

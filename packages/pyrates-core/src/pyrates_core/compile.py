@@ -5,6 +5,14 @@ give every (group, operator, variable) one array-valued symbol; wire node-intern
 inputs and edges; order the algebraic variables; translate distributed (gamma) delays into
 chains of linear ODEs.
 
+Per-node semantics
+    Nodes with the same structure become one group whose symbols hold one element per node.
+    Every operation must mean what it means for one node alone, so a group is only formed from
+    nodes whose variables are all scalars, and its equations are rewritten: a reduction
+    (``sum``, ``mean``, ...) of a node's scalar is that scalar, ``Index(x, 0)`` is ``x``.
+    Equations that cannot be rewritten element-wise (``concatenate``, ``interp`` over a node's
+    own variables, other indices) keep their nodes apart, as do vector-valued variables.
+
 Input variables
     The value of an ``input`` variable is its baseline (the user's time series if one is given,
     else its default) plus the sum of the same-named variables of the other operators of its
@@ -15,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
@@ -25,7 +33,17 @@ from pyrates_core.delays import gamma_chain
 from pyrates_core.edge_nodes import expand_edge_operators
 from pyrates_core.equations import parse_equation
 from pyrates_core.errors import EquationError, TemplateError, VariableNotFoundError
-from pyrates_core.functions import Concatenate, EdgeSum, Index, Past
+from pyrates_core.functions import (
+    REDUCTIONS,
+    Concatenate,
+    Dot,
+    EdgeSum,
+    Index,
+    Interp,
+    Past,
+    Roll,
+    Slice,
+)
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 from pyrates_core.naming import sanitize, unique_names
 from pyrates_core.system import (
@@ -79,12 +97,69 @@ def _element_labels(node_paths: list[str], op: str, var: str, per_node: int) -> 
     return [f"{p}/{op}/{var}[{i}]" for p in node_paths for i in range(per_node)]
 
 
+def _node_expressions(node: NodeDef) -> list[sp.Expr]:
+    """Right-hand sides of a node's equations (unparsable ones are skipped: they are
+    reported when the group is built).
+    """
+    out = []
+    for op in node.operators.values():
+        local = {v: sp.Symbol(v) for v in op.variables}
+        for eq in op.equations:
+            try:
+                out.append(parse_equation(eq, local).rhs)
+            except EquationError:
+                continue
+    return out
+
+
+def _is_zero_index(idx: sp.Basic) -> bool:
+    return isinstance(idx, sp.Integer) and int(idx) in (0, -1)
+
+
+def _elementwise(expr: sp.Basic) -> bool:
+    """Whether ``expr`` over scalar node variables can be evaluated for many nodes at once."""
+    for sub in sp.preorder_traversal(expr):
+        if isinstance(sub, (Concatenate, Dot, Roll, Slice)) and sub.free_symbols:
+            return False
+        if isinstance(sub, Interp) and (sub.args[1].free_symbols or sub.args[2].free_symbols):
+            return False
+        if isinstance(sub, Index) and sub.args[0].free_symbols and not _is_zero_index(sub.args[1]):
+            return False
+    return True
+
+
+def rewrite_per_node(expr: sp.Expr) -> sp.Expr:
+    """Rewrite ``expr`` over scalar node variables so that it means the same for a vector of
+    nodes: reductions of node variables become their argument, ``Index(x, 0)`` becomes ``x``.
+    """
+    if not expr.args or isinstance(expr, sp.Symbol):
+        return expr
+    args = [rewrite_per_node(a) for a in expr.args]
+    if isinstance(expr, REDUCTIONS) and args[0].free_symbols:
+        return args[0]
+    if isinstance(expr, Index) and args[0].free_symbols and _is_zero_index(args[1]):
+        return args[0]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    return expr.func(*args)
+
+
+def _mergeable(node: NodeDef) -> bool:
+    """Whether nodes of this structure can share one vectorized group (see module doc)."""
+    if any(np.ndim(v.value) > 0 for op in node.operators.values()
+           for v in op.variables.values()):
+        return False
+    return all(_elementwise(e) for e in _node_expressions(node))
+
+
 def _group_nodes(network: NetworkDef, vectorize: bool) -> list[_Group]:
     buckets: dict[tuple, list[str]] = {}
+    mergeable: dict[tuple, bool] = {}
     for path, node in network.nodes.items():
-        vector_valued = any(np.ndim(v.value) > 0 for op in node.operators.values()
-                            for v in op.variables.values() if v.kind != "constant")
-        key = (node.signature(),) if vectorize and not vector_valued else (path,)
+        sig = node.signature()
+        if vectorize and sig not in mergeable:
+            mergeable[sig] = _mergeable(node)
+        key = (sig,) if vectorize and mergeable[sig] else (path,)
         buckets.setdefault(key, []).append(path)
     groups: list[_Group] = []
     raw_names = []
@@ -148,8 +223,11 @@ class _Builder:
                     where += f" (template {op.source})"
                 local = {v: self.sym(g, op_name, v) for v in op.variables}
                 defined: dict[str, tuple[bool, sp.Expr]] = {}
+                merged = len(g.nodes) > 1
                 for eq in op.equations:
                     parsed = parse_equation(eq, local, where)
+                    if merged:
+                        parsed = replace(parsed, rhs=rewrite_per_node(parsed.rhs))
                     if parsed.lhs in defined:
                         raise EquationError(
                             f"variable '{parsed.lhs}' is defined by two equations in {where}"
@@ -276,7 +354,7 @@ class _Builder:
                     tidx: np.ndarray, w: np.ndarray, d: np.ndarray) -> None:
         k = len(self.bundles)
         wname = self.fresh(f"w_{tgt.symbol.name}_{source}")
-        self.params[wname] = ParameterSpec(wname, np.asarray(w, dtype=float))
+        self.params[wname] = ParameterSpec(wname, np.asarray(w, dtype=float), role="weight")
         self.bundles.append(EdgeBundle(
             name=f"edges_{k}", source=source, n_source=n_source, n_target=len(tgt.labels),
             source_idx=np.asarray(sidx, dtype=np.int64), target_idx=np.asarray(tidx, np.int64),
@@ -302,19 +380,20 @@ class _Builder:
         base = f"{tgt.symbol.name}_{src.symbol.name}"
         chain = self.fresh(f"{base}_chain")
         sidx_name = self.fresh(f"{base}_src")
-        self.params[sidx_name] = ParameterSpec(sidx_name, np.asarray([r[0] for r in rows],
-                                                                     dtype=np.int64))
+        self.params[sidx_name] = ParameterSpec(
+            sidx_name, np.asarray([r[0] for r in rows], dtype=np.int64), role="index")
         rate_name = self.fresh(f"{base}_rate")
         self.params[rate_name] = ParameterSpec(rate_name, np.asarray(slot_rate, dtype=float))
         feed: sp.Expr = Index(src.symbol, sp.Symbol(sidx_name))
         x = sp.Symbol(chain)
         if prev:
             prev_name = self.fresh(f"{base}_prev")
-            self.params[prev_name] = ParameterSpec(prev_name, np.asarray(prev, dtype=np.int64))
+            self.params[prev_name] = ParameterSpec(prev_name, np.asarray(prev, dtype=np.int64),
+                                                   role="index")
             feed = Concatenate(feed, Index(x, sp.Symbol(prev_name)))
         init = np.zeros(pos)
         self.chain_states.append(StateSpec(chain, 0, init,
-                                           [f"{chain}[{i}]" for i in range(pos)]))
+                                           [f"{chain}[{i}]" for i in range(pos)], internal=True))
         self.chain_derivs.append(sp.Symbol(rate_name) * (feed - x))
         self._add_bundle(chain, pos, tgt, np.asarray(last), np.asarray([r[1] for r in rows]),
                          np.asarray([r[2] for r in rows]), np.zeros(n_e))
@@ -353,6 +432,7 @@ class _Builder:
         self._check_past()
         order = self._order_assignments()
         self._prune_params()
+        self._mark_delays()
         start = 0
         for s in self.states:
             s.start = start
@@ -367,6 +447,23 @@ class _Builder:
         for expr in [*self.derivs, *(a.expr for a in self.assigns.values())]:
             used |= {s.name for s in expr.free_symbols}
         self.params = {k: v for k, v in self.params.items() if k in used}
+
+    def _mark_delays(self) -> None:
+        """Constants used only as delays of ``past()`` get the role 'delay'."""
+        exprs = [*self.derivs, *(a.expr for a in self.assigns.values())]
+        in_delays: set[str] = set()
+        elsewhere: set[str] = set()
+        for expr in exprs:
+            pasts = expr.atoms(Past)
+            for p in pasts:
+                in_delays |= {s.name for s in p.args[1].free_symbols}
+            rest = expr.subs({p: 0 for p in pasts}) if pasts else expr
+            elsewhere |= {s.name for s in rest.free_symbols}
+            for p in pasts:
+                elsewhere |= {s.name for s in p.args[0].free_symbols}
+        for name in in_delays - elsewhere:
+            if name in self.params and self.params[name].role == "value":
+                self.params[name].role = "delay"
 
     def _check_past(self) -> None:
         state_names = {s.name for s in self.states}

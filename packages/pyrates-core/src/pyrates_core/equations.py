@@ -6,7 +6,8 @@ Accepted forms::
     x' = rhs              # differential equation
     y = rhs               # algebraic equation (y is computed from rhs)
 
-``^`` is a power, as is ``**``. Function names are those of
+``^`` is a power, as is ``**``. ``x(t - d)`` (a declared variable called with ``t`` minus a
+delay) is the delayed value ``past(x, d)``, as in PyRates 1.x. Function names are those of
 :data:`pyrates_core.functions.EQUATION_FUNCTIONS`; ``pi``, ``I`` (imaginary unit) and ``t``
 (time) are predefined. Any other name must be a declared variable.
 """
@@ -29,9 +30,15 @@ from sympy.parsing.sympy_parser import (
 )
 
 from pyrates_core.errors import EquationError
-from pyrates_core.functions import EQUATION_FUNCTIONS
+from pyrates_core.functions import EQUATION_FUNCTIONS, IR_FUNCTIONS
 
-__all__ = ["ParsedEquation", "equation_names", "parse_equation", "split_equation"]
+__all__ = [
+    "ParsedEquation",
+    "equation_names",
+    "parse_equation",
+    "rewrite_delayed_calls",
+    "split_equation",
+]
 
 _DIFF_PATTERNS = (
     re.compile(r"^\s*d\s*/\s*dt\s*\*\s*([A-Za-z_]\w*)\s*$"),
@@ -82,6 +89,41 @@ def equation_names(text: str) -> set[str]:
     return set(_NAME.findall(text.replace("d/dt", "")))
 
 
+_DELAYED_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(\s*t\s*-")
+
+
+def _closing(text: str, start: int) -> int:
+    """Index of the parenthesis closing the one opened just before ``start`` (-1 if none)."""
+    depth = 1
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def rewrite_delayed_calls(text: str, variables: Iterable[str]) -> str:
+    """Turn ``x(t - d)`` into ``past(x, d)`` for every name in ``variables`` (nested too)."""
+    names = set(variables)
+    out, pos = [], 0
+    while True:
+        m = _DELAYED_CALL.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out)
+        end = _closing(text, m.end())
+        if m.group(1) not in names or end < 0:
+            out.append(text[pos:m.end()])
+            pos = m.end()
+            continue
+        delay = rewrite_delayed_calls(text[m.end():end], names).strip()
+        out.append(f"{text[pos:m.start()]}past({m.group(1)}, {delay})")
+        pos = end + 1
+
+
 def parse_expression(
     text: str, symbols: dict[str, sp.Symbol], where: str = ""
 ) -> sp.Expr:
@@ -92,6 +134,8 @@ def parse_expression(
     global_dict: dict[str, object] = {}
     exec("from sympy import Integer, Float, Rational, Symbol, Function", global_dict)  # noqa: S102
     loc = f" in {where}" if where else ""
+    text = rewrite_delayed_calls(text, [n for n, v in symbols.items()
+                                        if isinstance(v, sp.Symbol) and n not in RESERVED])
     try:
         expr = parse_expr(text, local_dict=local, global_dict=global_dict,
                           transformations=_TRANSFORMS, evaluate=True)
@@ -119,7 +163,7 @@ def parse_expression(
 
 
 def _custom_functions() -> Iterable[type]:
-    return [f for f in EQUATION_FUNCTIONS.values() if isinstance(f, type)]
+    return [*IR_FUNCTIONS, *(f for f in EQUATION_FUNCTIONS.values() if isinstance(f, type))]
 
 
 def parse_equation(text: str, symbols: dict[str, sp.Symbol], where: str = "") -> ParsedEquation:

@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 __all__ = [
+    "PARAMETER_ROLES",
     "Assignment",
     "EdgeBundle",
     "InputSpec",
@@ -55,6 +56,9 @@ class StateSpec:
     """Initial value, 1-D array of length ``size``."""
     labels: list[str]
     """Frontend path of every element, e.g. ``'pc/rpo_e_in/PSP'`` or ``'net/n3/op/v'``."""
+    internal: bool = False
+    """Created by the core, not declared by the user (gamma-kernel chains, buffers): not an
+    output by default and not remembered between runs."""
 
     @property
     def size(self) -> int:
@@ -67,6 +71,10 @@ class StateSpec:
         return sp.Symbol(self.name)
 
 
+PARAMETER_ROLES: frozenset[str] = frozenset({"value", "weight", "delay", "index"})
+"""What a parameter is: a model constant, edge weights, delays, or integer indices."""
+
+
 @dataclass
 class ParameterSpec:
     """A constant: a scalar (``shape ()``), a vector, or a matrix."""
@@ -76,6 +84,15 @@ class ParameterSpec:
     labels: list[str] = field(default_factory=list)
     """Frontend paths of the elements (vectors) or of the variable (scalars); may be empty
     for parameters that the core creates itself (indices, edge weights)."""
+    role: str = "value"
+    """One of :data:`PARAMETER_ROLES`: ``'value'`` (a constant of the equations),
+    ``'weight'`` (per-edge weights of a bundle), ``'delay'`` (delays, in the model's time
+    unit), ``'index'`` (integer gather indices, never differentiated or batched)."""
+
+    def __post_init__(self) -> None:
+        if self.role not in PARAMETER_ROLES:
+            raise ValueError(f"parameter '{self.name}': role {self.role!r} is not one of "
+                             f"{', '.join(sorted(PARAMETER_ROLES))}")
 
     @property
     def symbol(self) -> sp.Symbol:

@@ -7,14 +7,15 @@ A backend package tests itself with either
   every ``test_*`` method runs one group of checks for each solver the backend supports
   (``backend.solvers``). Set ``codegen_extra`` on the subclass to pass backend options.
 
-Each reference system is generated and loaded once and then integrated with every supported
-solver (``CodegenOptions.solver`` is the first of them); fixed-step solvers are ``euler``,
-``heun`` and ``rk4``, every other solver name is treated as adaptive and run with tight
-tolerances. Rows follow the PyRates 1.x convention: ``t_k = k * sampling_step_size`` for
-``k = 0..n-1``, row 0 holding the initial state, and ``final_state`` the state at ``T``
-(checked where a case knows it). Delayed cases run with the history mode of the case
-(``'zero'``: delayed reads before ``t = 0`` are 0, the default; ``'initial'``: they are the
-initial value). This module depends on numpy and pyrates_core only.
+The kit is capability-driven: it runs what the backend claims in ``capabilities``
+(``execute``; delayed cases with ``delays``; adaptive solvers, those whose ``SolverSpec`` says
+``adaptive``, with ``adaptive`` and tight tolerances; the batch check with ``batch``), and
+every solver generates its own code (``CodegenOptions.solver``). Rows follow the PyRates 1.x
+convention: ``t_k = k * sampling_step_size`` for ``k = 0..n-1``, row 0 holding the initial
+state, and ``final_state`` the state at ``T`` (checked where a case knows it). Delayed cases
+run with the history mode of the case (``'zero'``: delayed reads before ``t = 0`` are 0, the
+default; ``'initial'``: they are the initial value). This module depends on numpy and
+pyrates_core only.
 """
 
 from __future__ import annotations
@@ -22,23 +23,36 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as _replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from pyrates_core.backend import Backend, CodegenOptions, SimulationRequest, SimulationResult
+from pyrates_core.backend import (
+    CAPABILITIES,
+    Backend,
+    CodegenOptions,
+    SimulationRequest,
+    SimulationResult,
+)
 from pyrates_core.functions import (
     IR_FUNCTIONS,
+    ArrayMax,
     ArrayMean,
+    ArrayMin,
     ArraySum,
     Concatenate,
+    Dot,
     EdgeSum,
     Index,
     Interp,
     Past,
+    Randn,
+    Roll,
     Round,
+    Slice,
     maxi,
     mini,
 )
@@ -302,7 +316,8 @@ def delayed_feedback_interpolated() -> ReferenceCase:
 
 def custom_functions() -> ReferenceCase:
     """Every custom IR function in an assignment of constant states (``x' = 0``)."""
-    x, s, c, xp, fp, idx = sp.symbols("x s c xp fp idx")
+    x, s, c, xp, fp, idx, mat = sp.symbols("x s c xp fp idx mat")
+    matv = np.arange(12.0).reshape(3, 4) / 10
     xv = np.array([-1.26, 0.5, 2.71, 1.49])
     sv = np.array([0.7])
     xpv, fpv = np.array([-2.0, 0.0, 3.0]), np.array([1.0, 3.0, -3.0])
@@ -322,13 +337,20 @@ def custom_functions() -> ReferenceCase:
          + np.sqrt(np.abs(xv))),
         ("f_nested", maxi(ArraySum(x * x), c) * x + ArrayMean(Index(x, idx)),
          max((xv * xv).sum(), 0.4) * xv + xv[idxv].mean()),
+        ("f_max_min", ArrayMax(x) - 2 * ArrayMin(x) + s, np.array([xv.max() - 2 * xv.min()
+                                                                + sv[0]])),
+        ("f_dot", Dot(mat, x) + 1, matv @ xv + 1),
+        ("f_roll", Roll(x, 1) * 2, np.roll(xv, 1) * 2),
+        ("f_slice", Slice(x, 1, 3) + s, xv[1:3] + sv[0]),
+        ("f_index_int", Index(x, 2) + s, np.array([xv[2] + sv[0]])),
+        ("f_randn_bounded", maxi(Randn(), 10) - 10 + s, sv.copy()),
     ]
     assignments = [
         Assignment(name, expr, int(val.size), [f"n/{name}[{i}]" for i in range(val.size)])
         for name, expr, val in specs
     ]
     params = {"c": _param("c", 0.4), "xp": _param("xp", xpv), "fp": _param("fp", fpv),
-              "idx": _param("idx", idxv)}
+              "idx": _param("idx", idxv), "mat": _param("mat", matv)}
     system = SystemIR([_state("x", 0, xv), _state("s", 4, sv)], [0 * x, 0 * s], params, {},
                       assignments)
     expected = {name: val for name, _, val in specs}
@@ -402,12 +424,39 @@ def _compare(case: ReferenceCase, solver: str, result: SimulationResult) -> list
     return failures
 
 
+def _applies(backend: Backend, case: ReferenceCase) -> bool:
+    """Whether the backend claims what the case needs (capability-driven kit)."""
+    caps = getattr(backend, "capabilities", frozenset())
+    if "execute" not in caps:
+        return False
+    delayed = bool(case.system.delayed_symbols())
+    return (not delayed or "delays" in caps) and (not case.system.is_complex or "complex" in caps)
+
+
+def _solvers(backend: Backend, case: ReferenceCase | None = None) -> list[str]:
+    """Solvers to run: fixed-step ones, plus adaptive ones if the backend claims 'adaptive'."""
+    specs = {s.name: s for s in getattr(backend, "solver_specs", ())}
+    caps = getattr(backend, "capabilities", frozenset())
+    out = []
+    for name in sorted(backend.solvers):
+        adaptive = specs[name].adaptive if name in specs else name not in FIXED_STEP_SOLVERS
+        if adaptive and ("adaptive" not in caps or (case is not None and case.fixed_step_only)):
+            continue
+        out.append(name)
+    return out
+
+
 def check_case(backend: Backend, case: ReferenceCase, tmp_path: Path,
                extra: dict[str, Any] | None = None) -> list[str]:
-    """Run one reference case with every applicable solver; return the failures."""
-    solvers = sorted(backend.solvers)
-    if case.fixed_step_only:
-        solvers = [s for s in solvers if s in FIXED_STEP_SOLVERS]
+    """Run one reference case with every applicable solver; return the failures.
+
+    Skipped (no failures) when the backend does not claim what the case needs (``execute``,
+    ``delays``, ``complex``); adaptive solvers run only with the ``adaptive`` capability.
+    Every solver generates its own code (``CodegenOptions.solver``).
+    """
+    if not _applies(backend, case):
+        return []
+    solvers = _solvers(backend, case)
     if not solvers:
         return []
     failures = []
@@ -426,12 +475,12 @@ def check_convergence_orders(backend: Backend, tmp_path: Path,
                              extra: dict[str, Any] | None = None) -> list[str]:
     """Observed global order of euler/heun/rk4 on :func:`forced_linear` (within +-0.3)."""
     solvers = [s for s in FIXED_STEP_SOLVERS if s in backend.solvers]
-    if not solvers:
-        return []
     case = forced_linear()
-    model = _load(backend, case, tmp_path, solvers[0], extra or {})
+    if not solvers or not _applies(backend, case):
+        return []
     failures = []
     for solver in solvers:
+        model = _load(backend, case, tmp_path, solver, extra or {})
         errors = []
         for dt in (0.1, 0.05):
             res = backend.integrate(model, _request(case, solver, step_size=dt))
@@ -441,6 +490,36 @@ def check_convergence_orders(backend: Backend, tmp_path: Path,
         if abs(order - ORDERS[solver]) > 0.3:
             failures.append(f"convergence/{solver}: observed order {order:.2f}, expected "
                             f"{ORDERS[solver]:g} (errors {errors[0]:.3g}, {errors[1]:.3g})")
+    return failures
+
+
+def check_batch(backend: Backend, tmp_path: Path,
+                extra: dict[str, Any] | None = None) -> list[str]:
+    """With the ``batch`` capability: B parameter sets in one request equal B single runs
+    (1e-12), with a leading batch axis on outputs and ``final_state``.
+    """
+    if "batch" not in getattr(backend, "capabilities", frozenset()):
+        return []
+    case = harmonic_oscillators()
+    omegas = np.array([[1.0, 2.0, 3.0], [0.5, 1.5, 2.5], [2.0, 2.0, 2.0]])
+    failures = []
+    for solver in _solvers(backend, case):
+        model = _load(backend, case, tmp_path, solver, extra or {})
+        request = _request(case, solver, t_end=1.0)
+        batched = backend.integrate(model, _replace(request, batch_params={"w": omegas}))
+        for b, w in enumerate(omegas):
+            single = backend.integrate(model, _replace(request, param_values={"w": w}))
+            for key, ref in single.outputs.items():
+                got = np.asarray(batched.outputs.get(key))
+                if got.shape != (len(omegas), *ref.shape):
+                    failures.append(f"batch/{solver}: output '{key}' has shape {got.shape}, "
+                                    f"expected {(len(omegas), *ref.shape)}")
+                elif not np.allclose(got[b], ref, rtol=0, atol=1e-12):
+                    failures.append(f"batch/{solver}: set {b} of '{key}' differs from a single "
+                                    f"run by {np.max(np.abs(got[b] - ref)):.3g}")
+            if not np.allclose(np.asarray(batched.final_state)[b], single.final_state,
+                               rtol=0, atol=1e-12):
+                failures.append(f"batch/{solver}: final_state of set {b} differs")
     return failures
 
 
@@ -460,6 +539,14 @@ def check_protocol(backend: Any) -> list[str]:
     suffix = getattr(backend, "file_suffix", "")
     if not isinstance(suffix, str) or not suffix.startswith("."):
         failures.append("protocol: 'file_suffix' must start with a dot")
+    caps = getattr(backend, "capabilities", None)
+    if not isinstance(caps, frozenset) or not caps <= CAPABILITIES:
+        failures.append(f"protocol: 'capabilities' must be a frozenset of {sorted(CAPABILITIES)}")
+    specs = getattr(backend, "solver_specs", ())
+    if {s.name for s in specs} != set(getattr(backend, "solvers", ())):
+        failures.append("protocol: 'solver_specs' must describe exactly the names in 'solvers'")
+    if any(s.adaptive for s in specs) != ("adaptive" in (caps or ())):
+        failures.append("protocol: the 'adaptive' capability must match the adaptive solvers")
     return failures
 
 
@@ -470,6 +557,7 @@ def run_conformance(backend: Backend, tmp_path: Path,
     for case in reference_cases():
         failures += check_case(backend, case, tmp_path, extra)
     failures += check_convergence_orders(backend, tmp_path, extra)
+    failures += check_batch(backend, tmp_path, extra)
     return failures
 
 
@@ -539,6 +627,10 @@ class BackendConformance:
         """Delays that are not multiples of the step size."""
         self._assert(check_case(backend, delayed_feedback_interpolated(), tmp_path,
                                 self.codegen_extra))
+
+    def test_batch(self, backend: Backend, tmp_path: Path) -> None:
+        """Batched parameter sets equal single runs (backends with 'batch')."""
+        self._assert(check_batch(backend, tmp_path, self.codegen_extra))
 
     def test_custom_functions(self, backend: Backend, tmp_path: Path) -> None:
         """Every custom IR function printed and evaluated correctly."""

@@ -61,6 +61,9 @@ class CircuitTemplate(Template):
         """Per-variable values that differ from the templates (update_var, remembered state)."""
         self._run_cache: dict[str, Any] = {}
         self._state: dict[str, Any] = {}
+        """Final state of the last run (``state``; the start of ``get_run_func``'s ``y``)."""
+        self._carry: dict[str, Any] = {}
+        """The part of it the next run starts from (runs with ``in_place=True``)."""
         self.run_stats: dict[str, Any] = {}
         """Timings of the last :meth:`run`: ``build_time`` (parsing, vectorization, code
         generation), ``compile_time`` (writing/importing/JIT set-up), ``run_time``."""
@@ -201,7 +204,8 @@ class CircuitTemplate(Template):
 
     def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
                  outer: dict[str, Any]) -> None:
-        values = {**{f"{prefix}{k}": v for k, v in self._values.items()}, **outer}
+        mine = {**self._values, **getattr(self, "_carry", {})}
+        values = {**{f"{prefix}{k}": v for k, v in mine.items()}, **outer}
         for label, node in self.nodes.items():
             path = f"{prefix}{label}"
             mine = {k[len(path) + 1:]: v for k, v in values.items() if k.startswith(path + "/")}
@@ -362,6 +366,7 @@ class CircuitTemplate(Template):
                     np.ndim(values[k]) == 0 for k in found):
                 for k, v in zip(found, arr.tolist(), strict=True):
                     self._values[k] = v
+                    self._forget_state(k)
                 continue
             for k in found:
                 if arr is not None and np.shape(values[k]) != arr.shape and arr.size != 1:
@@ -372,6 +377,7 @@ class CircuitTemplate(Template):
                         "one value, one per matched variable, or an array of the variable's "
                         "shape")
                 self._values[k] = val
+                self._forget_state(k)
         for spec in edge_vars or []:
             src, tgt, *rest = spec
             if not rest or not isinstance(rest[-1], dict):
@@ -421,9 +427,10 @@ class CircuitTemplate(Template):
         reads before ``t = 0`` give 0, as in 1.x; ``'initial'``: the initial value),
         ``file_name``/``func_name`` (name of the generated module/function; with
         ``clear=False`` the module is kept at ``file_name``) and ``progress``. Unknown
-        keywords are errors. ``verbose`` prints progress; ``in_place`` is accepted for 1.x
-        scripts (a run never changes the template apart from its state). The final state
-        becomes the initial state of the next run.
+        keywords are errors. ``verbose`` prints progress. With ``in_place=True`` (default) the
+        final state is stored in the circuit and becomes the initial state of the next run;
+        with ``in_place=False`` the circuit is left as it was (PyRates 1.x: "allows to call
+        run multiple times on the same CircuitTemplate").
         """
         from pyrates_frontend.simulation import run_circuit
 
@@ -453,6 +460,12 @@ class CircuitTemplate(Template):
                         vectorize=vectorize, verbose=verbose, clear=clear, in_place=in_place,
                         **kwargs)
 
+    def get_jacobian_func(self, func_name: str, step_size: float | None = None,
+                          **kwargs: Any) -> tuple[Any, tuple, tuple[str, ...], dict[str, Any]]:
+        """The Jacobian of the vector field (PyRates 1.x API; not available yet)."""
+        raise NotImplementedError("get_jacobian_func is coming with issue 16 (Jacobians and "
+                                  "populations)")
+
     def to_yaml(self, path: str | Path, template_name: str | None = None,
                 overwrite: bool = False) -> Path:
         """Save the circuit (with all its templates and current values) as a YAML file."""
@@ -461,8 +474,15 @@ class CircuitTemplate(Template):
         return write_circuit(self, Path(path), template_name or self.name, overwrite=overwrite)
 
     def clear(self) -> None:
-        """Drop compiled models and generated files kept for this circuit."""
+        """Drop compiled models and generated files kept for this circuit, and the state
+        remembered from its runs (the next run starts from the template's values again).
+        """
         self._run_cache.clear()
+        self._state, self._carry = {}, {}
+
+    def _forget_state(self, key: str) -> None:
+        getattr(self, "_state", {}).pop(key, None)
+        getattr(self, "_carry", {}).pop(key, None)
 
     def __deepcopy__(self, memo: dict) -> CircuitTemplate:
         new = copy.copy(self)
@@ -473,6 +493,7 @@ class CircuitTemplate(Template):
         new._values = copy.deepcopy(self._values, memo)
         new._run_cache = {}
         new._state = dict(getattr(self, "_state", {}))
+        new._carry = dict(getattr(self, "_carry", {}))
         return new
 
 

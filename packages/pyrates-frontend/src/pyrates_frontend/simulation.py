@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import sys
 import tempfile
@@ -75,7 +76,7 @@ def _output_requests(system: SystemIR, outputs: dict[str, str] | list[str] | Non
                                             list[tuple[str, str, str, int]]]:
     """Backend output requests and, per DataFrame column, (key, label, request, position)."""
     if outputs is None:
-        outputs = {lab: lab for s in system.states for lab in s.labels if "_chain" not in s.name}
+        outputs = {lab: lab for s in system.states for lab in s.labels if not s.internal}
     if isinstance(outputs, (list, tuple)):
         outputs = {p: p for p in outputs}
     readable: dict[str, tuple[str, int]] = {}
@@ -220,7 +221,7 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
             result = be.integrate(model, request)
     t3 = time.perf_counter()
     _say(verbose, f"\t...finished after {t3 - t2:.3g} s.")
-    _remember_state(circuit, system, result.final_state)
+    _remember_state(circuit, system, result.final_state, carry=in_place is not False)
     circuit.run_stats = {"build_time": t1 - t0, "compile_time": t2 - t1,
                          "run_time": t3 - t2, "backend": be.name, "solver": solver,
                          "n_state": system.n_state, **result.stats}
@@ -246,10 +247,13 @@ def _load_into(be: Any, code: Any, file_name: str) -> Any:
     return be.load(code, target.parent.resolve(), target.name)
 
 
-def _remember_state(circuit: CircuitTemplate, system: SystemIR, y: np.ndarray) -> None:
-    """Store the final state so the next run (with any backend) continues from it."""
+def _remember_state(circuit: CircuitTemplate, system: SystemIR, y: np.ndarray,
+                    carry: bool = True) -> None:
+    """Store the final state (``circuit.state``); with ``carry`` the next run (with any
+    backend) continues from it.
+    """
     for s in system.states:
-        if "_chain" in s.name:
+        if s.internal:
             continue
         vals = np.asarray(y[s.start:s.start + s.size])
         per: dict[str, list] = {}
@@ -258,8 +262,9 @@ def _remember_state(circuit: CircuitTemplate, system: SystemIR, y: np.ndarray) -
             per.setdefault(base, []).append(v)
         for base, vs in per.items():
             value = vs[0] if len(vs) == 1 and "[" not in s.labels[0] else np.asarray(vs)
-            circuit._values[base] = value
             circuit._state[base] = value
+            if carry:
+                circuit._carry[base] = value
 
 
 _FUNC_KEYS = ("solver", "adaptive", "file_name", "float_precision", "decorator",
@@ -282,12 +287,13 @@ def run_func(circuit: CircuitTemplate, func_name: str, step_size: float | None =
     spec = solver_spec(be, solver)
     adaptive = kwargs.pop("adaptive", spec.adaptive)
     _, extra = split_options(be, solver, kwargs, _FUNC_KEYS, "get_run_func()")
-    if inputs:
-        raise NotImplementedError(
-            "get_run_func(inputs=...): time-varying inputs of a standalone vector field are not "
-            "supported yet; set the input variables to constants with update_var, or use run()")
     _say(verbose, f"Generating the {be.name} vector field '{func_name}'...")
-    system = build_system(circuit, vectorize, float_precision)
+    inputs = dict(inputs or {})
+    matched = _input_labels(circuit.network(), inputs, f"circuit '{circuit.path}'")
+    start = copy.deepcopy(circuit)  # y starts at the last run's final state (PyRates 1.x)
+    start._carry = {**start._carry, **start._state}
+    system = build_system(start, vectorize, float_precision,
+                          {lab for labs in matched.values() for lab in labs})
     options = CodegenOptions(func_name=func_name, solver=solver, adaptive=bool(adaptive),
                              step_size=step_size, extra=extra, target="vector_field")
     code = be.generate(system, options)
@@ -298,7 +304,11 @@ def run_func(circuit: CircuitTemplate, func_name: str, step_size: float | None =
             model = be.load(code, Path(workdir))
     if not clear:
         circuit._run_cache["run_func"] = (system, model)
-    func = model.func if decorator is None else decorator(model.func, **decorator_kwargs)
+    func = model.func
+    if inputs:
+        func = _driven(func, system, code.arg_names, inputs, matched, step_size, bool(adaptive))
+    if decorator is not None:
+        func = decorator(func, **decorator_kwargs)
     names = ("t", "y", *(_frontend_arg_name(system, a) for a in code.arg_names))
     indices: dict[str, Any] = {}
     for s in system.states:
@@ -306,6 +316,44 @@ def run_func(circuit: CircuitTemplate, func_name: str, step_size: float | None =
             indices[lab] = s.start + i
     args = (0.0, system.initial_state().copy(), *model.args)
     return func, args, names, indices
+
+
+def _driven(func: Any, system: SystemIR, arg_names: list[str], inputs: dict[str, Any],
+            matched: dict[str, list[str]], step_size: float | None, adaptive: bool) -> Any:
+    """Wrap ``func(t, y, *args)`` so that its input arguments follow the time series.
+
+    Row ``i`` of an input belongs to ``t_i = i * step_size``; adaptive solvers get linear
+    interpolation, fixed-step ones hold row ``i`` on ``[t_i, t_i+1)``; the last row is held.
+    """
+    if not step_size or step_size <= 0:
+        raise ValueError("get_run_func(inputs=...) needs the step_size of the input rows")
+    rows = {len(np.asarray(v)) for v in inputs.values()}
+    if len(rows) != 1:
+        raise ValueError(f"get_run_func: all inputs need the same number of rows, got {rows}")
+    n = rows.pop()
+    arrays = _input_arrays(system, inputs, matched, n)
+    fed = {name for name in arrays if any(lab in system.inputs[name].labels
+                                          for labs in matched.values() for lab in labs)}
+    table = [(arg_names.index(name), arrays[name]) for name in fed if name in arg_names]
+    dt = float(step_size)
+
+    def at(arr: np.ndarray, t: float) -> np.ndarray:
+        x = min(max(float(t) / dt, 0.0), n - 1.0)
+        i = min(int(np.floor(x + 1e-9)), n - 1)
+        if not adaptive or i == n - 1:
+            return arr[i]
+        f = x - i
+        return arr[i] * (1.0 - f) + arr[i + 1] * f
+
+    def driven(t: float, y: np.ndarray, *args: Any) -> Any:
+        values = list(args)
+        for pos, arr in table:
+            values[pos] = at(arr, t)
+        return func(t, y, *values)
+
+    driven.__name__ = getattr(func, "__name__", "vector_field")
+    driven.__doc__ = getattr(func, "__doc__", None)
+    return driven
 
 
 def _frontend_arg_name(system: SystemIR, arg: str) -> str:

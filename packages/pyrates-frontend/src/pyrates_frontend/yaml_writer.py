@@ -72,7 +72,7 @@ class _Writer:
         self.doc[op.name] = entry
 
     def circuit(self, c: CircuitTemplate, cname: str, values: dict[str, Any]) -> str:
-        values = {**values, **c._values}
+        values = {**values, **c._values, **getattr(c, "_carry", {})}
         entry: dict[str, Any] = {"base": "CircuitTemplate"}
         self.doc[cname] = entry
         nodes: dict[str, str] = {}

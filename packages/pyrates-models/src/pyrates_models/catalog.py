@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 __all__ = ["BASE_KINDS", "TEMPLATE_ROOT", "dotted_prefix", "list_templates", "locate",
-           "template_files", "template_kind"]
+           "read_file", "template_files", "template_kind"]
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "model_templates"
 """Folder holding the YAML template tree."""
@@ -26,8 +27,22 @@ def dotted_prefix(path: Path) -> str:
     return ".".join(("model_templates", *rel.parts))
 
 
-def _load(path: Path) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+def read_file(path: Path) -> dict:
+    """The parsed YAML document of a library file (cached while the file is unchanged; the
+    result is shared, so do not modify it).
+    """
+    path = Path(path)
+    return _parsed(path, path.stat().st_mtime_ns)
+
+
+_load = read_file
+
+
+@lru_cache(maxsize=256)
+def _parsed(path: Path, mtime_ns: int) -> dict:
+    """The YAML document at ``path`` (cached per modification time; do not mutate)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
 
 
 def locate(ref: str, current: Path) -> tuple[Path, str]:

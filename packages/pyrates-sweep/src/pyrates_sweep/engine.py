@@ -62,6 +62,8 @@ class ChunkResult:
     """Whether the chunk ran as one batched integration."""
     compiled: bool
     """Whether this chunk generated and loaded the model (False: reused)."""
+    code_digest: str = ""
+    """Hash of the generated code (equal for groups whose code does not differ)."""
 
 
 def clear_model_cache() -> None:
@@ -72,16 +74,17 @@ def clear_model_cache() -> None:
             tmp.cleanup()
 
 
-def _model(job: GroupJob) -> tuple[Any, LoadedModel, bool]:
+def _model(job: GroupJob) -> tuple[Any, LoadedModel, bool, str]:
     be = get_backend(job.backend)
     code = be.generate(job.placement.system, job.codegen)
     digest = hashlib.sha256(code.source.encode())
     for name in sorted(code.files):
         digest.update(name.encode() + b"\0" + code.files[name].encode())
-    key = f"{job.backend}:{digest.hexdigest()}:{job.token}:{job.file_path}"
+    code_digest = digest.hexdigest()
+    key = f"{job.backend}:{code_digest}:{job.token}:{job.file_path}"
     if key in _models:
         _models.move_to_end(key)
-        return be, _models[key][0], False
+        return be, _models[key][0], False, code_digest
     if job.file_path is not None:
         job.file_path.parent.mkdir(parents=True, exist_ok=True)
         model = be.load(code, job.file_path.parent, job.file_path.name)
@@ -94,7 +97,7 @@ def _model(job: GroupJob) -> tuple[Any, LoadedModel, bool]:
         _, (_, old) = _models.popitem(last=False)
         if old is not None:
             old.cleanup()
-    return be, model, True
+    return be, model, True, code_digest
 
 
 def run_chunk(job: GroupJob, rows: list[dict[str, Any]],
@@ -104,7 +107,7 @@ def run_chunk(job: GroupJob, rows: list[dict[str, Any]],
     ``inputs`` gives per-set input arrays (one dict per row) that replace the shared ones;
     such chunks run set by set, others as one batch where the backend can.
     """
-    be, model, compiled = _model(job)
+    be, model, compiled, digest = _model(job)
     place = job.placement
     batch = job.use_batch and inputs is None and "batch" in be.capabilities and len(rows) > 1
     if batch:
@@ -116,7 +119,7 @@ def run_chunk(job: GroupJob, rows: list[dict[str, Any]],
                 raise RuntimeError(f"backend '{job.backend}' returned output '{k}' of shape "
                                    f"{v.shape} for a batch of {len(rows)} sets; expected "
                                    "(B, n_samples, n_indices)")
-        return ChunkResult(np.asarray(res.time), outs, True, compiled)
+        return ChunkResult(np.asarray(res.time), outs, True, compiled, digest)
     per_key: dict[str, list[np.ndarray]] = {}
     time = np.zeros(0)
     for i, row in enumerate(rows):
@@ -127,7 +130,8 @@ def run_chunk(job: GroupJob, rows: list[dict[str, Any]],
         time = np.asarray(res.time)
         for k, v in res.outputs.items():
             per_key.setdefault(k, []).append(np.asarray(v))
-    return ChunkResult(time, {k: np.stack(v) for k, v in per_key.items()}, False, compiled)
+    return ChunkResult(time, {k: np.stack(v) for k, v in per_key.items()}, False, compiled,
+                       digest)
 
 
 def bytes_per_set(job: GroupJob, n_cols: int) -> int:

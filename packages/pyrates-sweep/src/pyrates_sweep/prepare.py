@@ -48,7 +48,7 @@ def split_options(be: Backend, solver: str, kwargs: dict[str, Any]
 
 
 _SWEEP_KEYWORDS = ("sampling_step_size", "permute_grid", "vectorize", "solver", "backend",
-                   "clear", "file_name", "cutoff", "client", "chunk_size", "memory_budget",
+                   "clear", "file_name", "cutoff", "client", "chunk_size", "memory_budget", "batch",
                    "progress", "float_precision", "history", "verbose", "in_place", "inputs",
                    "outputs")
 

@@ -14,6 +14,7 @@ once.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from pyrates_sweep.params import Target, apply_values
 __all__ = ["Placement", "compile_with", "locate", "probe_columns"]
 
 _GOLDEN = 0.6180339887498949
+_COMPLEX = {"complex64": "float32", "complex128": "float64"}
 
 
 @dataclass
@@ -76,10 +78,18 @@ def markers(targets: Sequence[Target], scale: Mapping[str, float],
 
 def compile_with(model: CircuitTemplate, values: Mapping[Target, Any], *, vectorize: bool,
                  inputs: set[str], float_precision: str) -> SystemIR:
-    """The system of ``model`` with the targets set to ``values`` (the model is not changed)."""
+    """The system of ``model`` with the targets set to ``values`` (the model is not changed).
+
+    ``float_precision`` is one of ``'float32'``, ``'float64'``, ``'complex64'`` and
+    ``'complex128'`` (the complex ones make the system complex-valued, as ``run`` does).
+    """
     c = apply_values(copy.deepcopy(model), values)
-    return compile_network(c.network(), vectorize=vectorize, inputs=inputs,
-                           float_precision=float_precision)
+    real = _COMPLEX.get(float_precision, float_precision)
+    system = compile_network(c.network(), vectorize=vectorize, inputs=inputs,
+                             float_precision=real)
+    if float_precision in _COMPLEX and not system.is_complex:
+        system = dataclasses.replace(system, is_complex=True)
+    return system
 
 
 def locate(system: SystemIR, marks: Mapping[Target, float]) -> dict[Target, list[tuple]]:
@@ -124,8 +134,13 @@ def _changed(a: SystemIR, b: SystemIR) -> set[tuple[str, int]]:
 
 
 def probe_columns(model: CircuitTemplate, targets: Sequence[Target],
-                  scale: Mapping[str, float], **compile_kw: Any) -> tuple[list[str], list[str]]:
-    """Split the grid columns into free and structural ones (see the module docstring)."""
+                  scale: Mapping[str, float], **compile_kw: Any
+                  ) -> tuple[list[str], list[str], SystemIR]:
+    """Split the grid columns into free and structural ones (see the module docstring).
+
+    Also returns the system compiled with the first markers in every target (it serves the
+    sweep directly when no column is structural).
+    """
     columns = list(dict.fromkeys(t.column for t in targets))
     a_marks = markers(targets, scale)
     base = compile_with(model, a_marks, **compile_kw)
@@ -143,7 +158,7 @@ def probe_columns(model: CircuitTemplate, targets: Sequence[Target],
               and _changed(base, other) == expected
               and all(_holds(other, where[t], b_marks[t]) for t in mine))
         (free if ok else structural).append(col)
-    return free, structural
+    return free, structural, base
 
 
 def _holds(system: SystemIR, places: list[tuple[str, np.ndarray]], value: float) -> bool:

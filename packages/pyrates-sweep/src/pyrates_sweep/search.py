@@ -49,7 +49,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
                 vectorize: bool = True, solver: str = "euler", backend: str = "numpy",
                 cutoff: float = 0.0, clear: bool = True, file_name: str | None = None,
                 client: Any = None, chunk_size: int | None = None,
-                memory_budget: int | float | str = "1GiB", progress: bool | None = None,
+                memory_budget: int | float | str = "1GiB", batch: bool | None = None,
+                progress: bool | None = None,
                 float_precision: str = "float64", history: str = "zero",
                 verbose: bool = False, in_place: bool = True,
                 **kwargs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -88,6 +89,9 @@ def grid_search(circuit_template: CircuitTemplate | str,
     chunk_size, memory_budget
         At most ``chunk_size`` sets per chunk; by default as many as fit the working-memory
         budget (bytes or a string like ``'2GiB'``).
+    batch
+        Send each chunk as one batch (``batch_params``); default: when the backend has the
+        ``batch`` capability. ``False`` runs set by set through the same loaded model.
     progress
         Progress bar across sets (tqdm); default: when standard error is a terminal.
     float_precision, history, verbose, in_place
@@ -104,7 +108,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
         (``'<circuit name>_<grid index>'``), the node path and ``variable`` (``'op/var'``), so
         ``results['r'][label]`` holds the columns of one set; ``param_grid`` has one row per
         set, indexed by the same labels. ``results.attrs['sweep']`` reports how the sweep ran
-        (compiled models, batching, chunks).
+        (``n_compiled`` systems, ``n_distinct_code`` distinct generated codes, chunks,
+        batching, the free and structural parameters, the settings).
     """
     del in_place  # accepted for PyRates 1.x scripts: the model is never changed
     model = _load(circuit_template)
@@ -129,15 +134,15 @@ def grid_search(circuit_template: CircuitTemplate | str,
         progress = bool(verbose) or sys.stderr.isatty()
     inputs = dict(inputs or {})
     matched = input_labels(model, inputs)
-    compile_kw = {"vectorize": vectorize, "float_precision": float_precision,
-                  "inputs": {lab for labs in matched.values() for lab in labs}}
+    compile_kw: dict[str, Any] = {"vectorize": vectorize, "float_precision": float_precision,
+                                  "inputs": {lab for labs in matched.values() for lab in labs}}
 
     n_sets = table.shape[0]
     n_steps = int(round(simulation_time / step_size))
     rows = [{str(c): _scalar(v) for c, v in zip(table.columns, r, strict=True)}
             for r in table.itertuples(index=False, name=None)]
     scale = {str(c): _scale(table[c]) for c in table.columns}
-    free, structural = probe_columns(model, targets, scale, **compile_kw)
+    free, structural, probed = probe_columns(model, targets, scale, **compile_kw)
     groups = _groups(rows, structural)
     a_marks = markers(targets, scale)
 
@@ -150,7 +155,7 @@ def grid_search(circuit_template: CircuitTemplate | str,
         first = rows[members[0]]
         values: dict[Target, Any] = {t: (first[t.column] if t.column in structural
                                          else a_marks[t]) for t in targets}
-        system = compile_with(model, values, **compile_kw)
+        system = probed if not structural else compile_with(model, values, **compile_kw)
         found = locate(system, {t: a_marks[t] for t in targets if t.column in free})
         placement = Placement(system, {c: [] for c in free})
         for t, places in found.items():
@@ -168,12 +173,14 @@ def grid_search(circuit_template: CircuitTemplate | str,
             simulation_time=simulation_time, step_size=step_size, solver=solver,
             sampling_step_size=sampling_step_size, inputs=shared, outputs=requests,
             solver_options=solver_opts, history=history)
-        batch = "batch" in be.capabilities and not per_set_paths
-        calls = 1 if batch else len(members)
+        if batch and "batch" not in be.capabilities:
+            raise ValueError(f"batch=True: backend '{be.name}' has no 'batch' capability; "
+                             "leave batch=None to run set by set")
+        batched = batch is not False and "batch" in be.capabilities and not per_set_paths
         codegen = CodegenOptions(func_name="vector_field", solver=solver,
                                  adaptive=_adaptive(be, solver), step_size=step_size,
-                                 n_steps=n_steps * calls, extra=dict(extra))
-        jobs.append(GroupJob(placement, backend, codegen, request,
+                                 n_steps=n_steps * len(members), extra=dict(extra))
+        jobs.append(GroupJob(placement, backend, codegen, request, use_batch=batched,
                              file_path=file_path if g == 0 else None,
                              stats={"columns_g": columns_g}))
     assert out_map is not None
@@ -206,9 +213,11 @@ def grid_search(circuit_template: CircuitTemplate | str,
             if file_path is not None:
                 _remove_generated(file_path, be.file_suffix)
 
-    frame = _assemble(results, tasks, columns, list(out_map), labels, cutoff)
+    frame = _assemble(results, tasks, columns, list(out_map), labels, cutoff,
+                      sampling_step_size or step_size)
     frame.attrs["sweep"] = {
-        "n_sets": n_sets, "n_compiled": len(jobs), "n_chunks": len(tasks),
+        "n_sets": n_sets, "n_compiled": len(jobs),
+        "n_distinct_code": len({r.code_digest for r in results}), "n_chunks": len(tasks),
         "batched": any(r.batched for r in results), "free": free, "structural": structural,
         "backend": be.name, "distributed": client is not None,
         "settings": {"step_size": step_size, "simulation_time": simulation_time,
@@ -295,7 +304,7 @@ def _remove_generated(path: Path, suffix: str) -> None:
 
 
 def _assemble(results: list[ChunkResult], tasks: list[_Task], columns: dict[str, list[tuple]],
-              keys: list[str], labels: list[str], cutoff: float) -> pd.DataFrame:
+              keys: list[str], labels: list[str], cutoff: float, step: float) -> pd.DataFrame:
     """One DataFrame: time x (output, parameterization, node levels..., variable)."""
     time = results[0].time
     n_sets = len(labels)
@@ -326,7 +335,7 @@ def _assemble(results: list[ChunkResult], tasks: list[_Task], columns: dict[str,
     index = pd.MultiIndex.from_tuples(
         tuples, names=["output", "parameterization", *node_names, "variable"])
     data = np.stack(blocks, axis=1) if blocks else np.zeros((time.size, 0))
-    keep = time >= cutoff - 1e-9 * max(abs(cutoff), 1.0) if cutoff else slice(None)
+    keep = time >= float(cutoff) - 1e-9 * step if cutoff else slice(None)  # as run(cutoff)
     return pd.DataFrame(data[keep], index=pd.Index(time[keep], name="time"), columns=index)
 
 

@@ -87,8 +87,8 @@ def save_sweep(path: str | Path, results: pd.DataFrame, param_grid: pd.DataFrame
     ``results`` and ``param_grid`` are what grid_search returned (its settings travel in
     ``results.attrs['sweep']['settings']``); pass the same model, param_map and inputs.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     target = Path(path)
     if target.suffix != ".parquet":

@@ -1,0 +1,1 @@
+"""Templates of the PyRates tutorial at the CNS 2019 meeting."""
