@@ -27,14 +27,14 @@ def test_jansen_rit(solver: str) -> None:
     u = np.random.default_rng(0).uniform(120.0, 320.0, (4000, 1))
     a, b = _both(lambda: CircuitTemplate.from_yaml(JRC), solver, simulation_time=0.4,
                  step_size=dt, sampling_step_size=1e-3, inputs={"pc/rpo_e_in/u": u},
-                 outputs={"V_e": "pc/rpo_e_in/V", "V_i": "pc/rpo_i/V"})
+                 outputs={"V_e": "pc/rpo_e_in/v", "V_i": "pc/rpo_i/v"})
     err, n = max_diff_by_time(a, b, dt)
     assert n >= 399
     assert float(np.ptp(a["V_e"])) > 1e-3  # the trajectory is not trivial
     assert err < TOL, f"max |numpy - jax| = {err:.3g}"
 
 
-@pytest.mark.parametrize("solver", ["euler", "heun", "rk4"])
+@pytest.mark.parametrize("solver", ["euler", "rk4"])
 def test_qif(solver: str) -> None:
     """The recurrent QIF population with a step input current."""
     dt = 1e-3

@@ -165,7 +165,8 @@ class _Writer:
                 terms.append(delayed_args[k])
             return f"({' + '.join(terms)})"
 
-        self.printer = JaxCodePrinter(layout.names, edge_sum, lambda p: past_args[p])
+        constants = {n: p.value.item() for n, p in system.params.items() if p.value.ndim == 0}
+        self.printer = JaxCodePrinter(layout.names, edge_sum, lambda p: past_args[p], constants)
         self.signature = ", ".join(["t", "y", *layout.arg_names])
 
     def _body(self) -> list[str]:
@@ -213,6 +214,13 @@ def generate_source(system: SystemIR, options: CodegenOptions) -> tuple[str, Lay
             "",
             "import jax",
             "import jax.numpy as jnp",
+            "", "",
+            "def _randn(t, k):",
+            '    """A standard-normal draw for occurrence k of randn() at time t."""',
+            "    key = jax.random.key(k)",
+            "    for bits in jnp.ravel(jax.lax.bitcast_convert_type(t, jnp.uint32)):",
+            "        key = jax.random.fold_in(key, bits)",
+            "    return jax.random.normal(key, dtype=jnp.result_type(float))",
             "", ""]
     lines = head + writer.vector_field() + ["", ""] + writer.observe()
     return "\n".join(lines) + "\n", layout

@@ -19,8 +19,8 @@ from pyrates_core.errors import EquationError
 __all__ = ["SUPPORTED_FUNCTIONS", "JaxCodePrinter"]
 
 SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "Concatenate", "Interp", "Past", "Index",
-     "EdgeSum"}
+    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
+     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"}
 )
 """IR functions of :mod:`pyrates_core.functions` this printer knows."""
 
@@ -29,14 +29,18 @@ class JaxCodePrinter(JaxPrinter):
     """Print IR expressions as ``jax.numpy`` code.
 
     ``names`` maps IR symbol names to identifiers of the generated code; ``edge_sum(k, x)``
-    and ``past(expr)`` return the code of ``EdgeSum(x, k)`` and ``Past(x, tau)``.
+    and ``past(expr)`` return the code of ``EdgeSum(x, k)`` and ``Past(x, tau)``;
+    ``constants`` holds scalar parameter values for arguments that must be static integers
+    (``Roll`` shifts, ``Slice`` bounds).
     """
 
     def __init__(self, names: Mapping[str, str],
                  edge_sum: Callable[[int, str], str] | None = None,
-                 past: Callable[[sp.Expr], str] | None = None) -> None:
+                 past: Callable[[sp.Expr], str] | None = None,
+                 constants: Mapping[str, object] | None = None) -> None:
         super().__init__({"fully_qualified_modules": True, "strict": True})
         self._names = dict(names)
+        self._constants = dict(constants or {})
         self._edge_sum = edge_sum
         self._past = past
 
@@ -96,6 +100,37 @@ class JaxCodePrinter(JaxPrinter):
 
     def _print_ArrayMean(self, expr: sp.Expr) -> str:
         return f"jnp.mean({self._print(expr.args[0])})"
+
+    def _print_ArrayMax(self, expr: sp.Expr) -> str:
+        return f"jnp.max({self._print(expr.args[0])})"
+
+    def _print_ArrayMin(self, expr: sp.Expr) -> str:
+        return f"jnp.min({self._print(expr.args[0])})"
+
+    def _print_Dot(self, expr: sp.Expr) -> str:
+        return f"jnp.dot({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Roll(self, expr: sp.Expr) -> str:
+        return f"jnp.roll({self._print(expr.args[0])}, {self._static_int(expr.args[1], expr)})"
+
+    def _print_Slice(self, expr: sp.Expr) -> str:
+        x, a, b = expr.args
+        lo, hi = self._static_int(a, expr), self._static_int(b, expr)
+        return f"{self.parenthesize(x, 1000)}[{lo}:{hi}]"
+
+    def _print_Randn(self, expr: sp.Expr) -> str:
+        """A standard-normal draw keyed by the evaluation time and the occurrence number."""
+        self._randn_count = getattr(self, "_randn_count", 0) + 1
+        return f"_randn(t, {self._randn_count})"
+
+    def _static_int(self, arg: sp.Basic, expr: sp.Expr) -> str:
+        """An integer known at generation time (shapes must be static under ``jax.jit``)."""
+        value = self._constants.get(str(arg)) if isinstance(arg, sp.Symbol) else arg
+        try:
+            return str(int(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise EquationError(f"the jax backend needs a constant integer in '{expr}' (shapes "
+                                f"are fixed when the loop is compiled); got '{arg}'") from None
 
     def _print_Concatenate(self, expr: sp.Expr) -> str:
         parts = ", ".join(f"jnp.atleast_1d({self._print(a)})" for a in expr.args)
