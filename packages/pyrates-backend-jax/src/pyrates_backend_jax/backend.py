@@ -18,7 +18,6 @@ import numpy as np
 from pyrates_backend_jax.codegen import OBSERVE, Layout, edge_weight_vector, generate_source
 from pyrates_backend_jax.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_jax.simulate import (
-    TABLEAUS,
     LoopConfig,
     build_loop,
     item_entries,
@@ -26,7 +25,6 @@ from pyrates_backend_jax.simulate import (
     undelayed_indices,
 )
 from pyrates_core.backend import (
-    HISTORY_MODES,
     CodegenOptions,
     GeneratedCode,
     LoadedModel,
@@ -36,6 +34,7 @@ from pyrates_core.backend import (
     SolverSpec,
 )
 from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
+from pyrates_core.runtime import check_history, sampling
 from pyrates_core.system import SystemIR
 
 __all__ = ["JaxBackend", "ModelHandle", "Simulation"]
@@ -183,7 +182,7 @@ class JaxBackend:
     """
 
     name = "jax"
-    solvers: frozenset[str] = frozenset(TABLEAUS)
+    solvers: frozenset[str] = frozenset({"euler", "heun", "rk4"})
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
@@ -243,26 +242,17 @@ class JaxBackend:
         if request.solver_options:
             raise SolverError(f"the fixed-step solver '{request.solver}' takes no options; got "
                               f"{', '.join(sorted(request.solver_options))}")
-        if request.history not in HISTORY_MODES:
-            raise SolverError(f"history must be one of {', '.join(sorted(HISTORY_MODES))}, "
-                              f"got {request.history!r}")
-        dt, t_end = float(request.step_size), float(request.simulation_time)
-        if dt <= 0 or t_end <= 0:
-            raise SolverError("simulation_time and step_size must be positive")
-        n_steps = request.n_steps
-        s = float(request.sampling_step_size or dt)
-        stride = int(round(s / dt))
-        if stride < 1 or abs(stride * dt - s) > 1e-9 * s:
-            raise SolverError(f"sampling_step_size ({s:g}) must be a multiple of step_size "
-                              f"({dt:g})")
-        n_samples = int(round(t_end / s))
-        if n_samples < 1 or (n_samples - 1) * stride > n_steps:
-            raise SolverError(f"sampling_step_size ({s:g}) must not exceed simulation_time "
-                              f"({t_end:g})")
+        check_history(request.history)
+        plan = sampling(request)
+        n_steps, stride, n_samples = plan.n_steps, plan.stride, plan.n_samples
+        if n_samples < 1:
+            raise SolverError(f"sampling_step_size ({stride * request.step_size:g}) must not "
+                              f"exceed simulation_time ({request.simulation_time:g})")
+        dt = float(request.step_size)
         defaults = {n: _cast(system, n, p.value) for n, p in system.params.items()}
         sim = Simulation(handle, None, defaults, _initial_state(system, request),  # type: ignore[arg-type]
                          _input_series(system, layout, request.inputs, n_steps),
-                         np.arange(n_samples) * s)
+                         plan.times)
         given = dict(zip(layout.params, sim.values(request.param_values)))
         sim.defaults = given
         concrete = [{n: (np.asarray(v) if _concrete(v) else np.asarray(system.params[n].value))

@@ -31,16 +31,16 @@ from pyrates_backend_jax.codegen import Layout, edge_weight_vector
 from pyrates_backend_jax.delays import Read, buffer_length, exact_lags, make_read
 from pyrates_core.errors import SolverError
 from pyrates_core.system import SystemIR
+from pyrates_core.tableaus import tableau
 
-__all__ = ["TABLEAUS", "LoopConfig", "build_loop"]
+__all__ = ["LoopConfig", "build_loop", "tableau_floats"]
 
-TABLEAUS: dict[str, tuple[tuple[float, ...], tuple[tuple[float, ...], ...], tuple[float, ...]]] = {
-    "euler": ((0.0,), ((),), (1.0,)),
-    "heun": ((0.0, 1.0), ((), (1.0,)), (0.5, 0.5)),
-    "rk4": ((0.0, 0.5, 0.5, 1.0), ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)),
-            (1 / 6, 1 / 3, 1 / 3, 1 / 6)),
-}
-"""Butcher tableaus ``(c, a, b)`` of the fixed-step solvers."""
+def tableau_floats(solver: str) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...],
+                                          tuple[float, ...]]:
+    """``(c, a, b)`` of ``solver``'s Butcher tableau (:mod:`pyrates_core.tableaus`) as floats."""
+    tab = tableau(solver)
+    return (tuple(float(c) for c in tab.c), tuple(tuple(float(x) for x in row) for row in tab.a),
+            tuple(float(b) for b in tab.b))
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
     input arrays ``(rows, size)`` in ``layout.inputs`` order. ``records`` maps output keys to
     ``(n_samples, n_indices)`` arrays, ``finite`` flags the samples whose state is finite.
     """
-    c_nodes, a_rows, b_row = TABLEAUS[cfg.solver]
+    c_nodes, a_rows, b_row = tableau_floats(cfg.solver)
     offsets = sorted(set(c_nodes))
     dt = cfg.dt
     rdtype = jnp.float32 if system.dtype == "float32" else jnp.float64
@@ -242,7 +242,7 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
 
 def stage_offsets(solver: str) -> list[float]:
     """Distinct stage offsets (in steps) of a fixed-step solver."""
-    return sorted(set(TABLEAUS[solver][0]))
+    return sorted(set(tableau_floats(solver)[0]))
 
 
 def static_delays(system: SystemIR, layout: Layout, params: list[dict[str, Any]], dt: float,
