@@ -86,6 +86,13 @@ def test_rows_and_final_state(tmp_path) -> None:
     assert res.outputs["x"][0, 0] == 1.0
     np.testing.assert_allclose(res.final_state, [np.exp(-0.5)], atol=1e-10)
     assert res.stats["run_time"] >= 0 and "compile_time" in res.stats
+    # T not a multiple of the sampling step: rows up to 1.0, the final state at T = 1.05
+    res = JaxBackend().integrate(model, SimulationRequest(
+        simulation_time=1.05, step_size=0.01, solver="rk4", sampling_step_size=0.1,
+        outputs={"x": ("x", np.arange(1))}))
+    np.testing.assert_allclose(res.time, np.arange(11) * 0.1, atol=1e-12)
+    np.testing.assert_allclose(res.outputs["x"][:, 0], np.exp(-0.5 * res.time), atol=1e-10)
+    np.testing.assert_allclose(res.final_state, [np.exp(-0.525)], atol=1e-10)
 
 
 def test_complex_system(tmp_path) -> None:

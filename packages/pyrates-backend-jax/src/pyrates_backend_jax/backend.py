@@ -139,19 +139,24 @@ class Simulation:
 
     def values(self, params: dict[str, Any] | None = None) -> tuple[Any, ...]:
         """Parameter values in argument order, ``params`` overriding the defaults."""
-        merged = dict(self.defaults)
-        for name, value in (params or {}).items():
-            if name not in merged:
-                raise VariableNotFoundError(
-                    f"parameter '{name}' is not part of the model; known parameters: "
-                    f"{', '.join(sorted(merged))}")
-            merged[name] = _cast(self.handle.system, name, value)
-        return tuple(merged[n] for n in self.handle.layout.params)
+        return _merge(self.handle.system, self.defaults, params or {})
 
     def run(self, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
         """Outputs (key -> ``(n_samples, n_indices)``) and the final state, as JAX arrays."""
         recs, _, y_end = self.loop()(self.values(params), self.y0, self.series)
         return recs, y_end
+
+
+def _merge(system: SystemIR, defaults: dict[str, Any], params: dict[str, Any]
+           ) -> tuple[Any, ...]:
+    """Parameter values in the system's order, ``params`` (checked and cast) over ``defaults``."""
+    merged = dict(defaults)
+    for name, value in params.items():
+        if name not in merged:
+            raise VariableNotFoundError(f"parameter '{name}' is not part of the model; known "
+                                        f"parameters: {', '.join(sorted(merged))}")
+        merged[name] = _cast(system, name, value)
+    return tuple(merged[n] for n in system.params)
 
 
 def _cast(system: SystemIR, name: str, value: Any) -> Any:
@@ -250,19 +255,17 @@ class JaxBackend:
                               f"exceed simulation_time ({request.simulation_time:g})")
         dt = float(request.step_size)
         defaults = {n: _cast(system, n, p.value) for n, p in system.params.items()}
-        sim = Simulation(handle, None, defaults, _initial_state(system, request),  # type: ignore[arg-type]
-                         _input_series(system, layout, request.inputs, n_steps),
-                         plan.times)
-        given = dict(zip(layout.params, sim.values(request.param_values)))
-        sim.defaults = given
+        given = dict(zip(layout.params, _merge(system, defaults, request.param_values)))
         concrete = [{n: (np.asarray(v) if _concrete(v) else np.asarray(system.params[n].value))
                      for n, v in given.items()}]
         for k in range(_batch_size(system, request.batch_params)):
             concrete.append({**concrete[0], **{n: np.asarray(v[k])
                                                for n, v in request.batch_params.items()}})
         lengths, exact = static_delays(system, layout, concrete, dt, request.solver)
-        sim.config = LoopConfig(request.solver, dt, n_steps, stride, n_samples, request.history,
-                                lengths, exact, _outputs(system, request.outputs))
+        config = LoopConfig(request.solver, dt, n_steps, stride, n_samples, request.history,
+                            lengths, exact, _outputs(system, request.outputs))
+        sim = Simulation(handle, config, given, _initial_state(system, request),
+                         _input_series(system, layout, request.inputs, n_steps), plan.times)
         return sim
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
