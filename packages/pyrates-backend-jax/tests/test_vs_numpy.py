@@ -59,3 +59,38 @@ def test_delayed_network(solver: str) -> None:
     assert n >= 799 and a.shape[1] == 10
     assert float(np.ptp(a.to_numpy())) > 0.1
     assert err < TOL, f"max |numpy - jax| = {err:.3g}"
+
+
+@pytest.mark.parametrize("history", ["zero", "initial"])
+def test_delays_from_an_algebraic_variable(tmp_path, history: str) -> None:
+    """Delayed edges and past() reading an assignment, delays off the step grid, RK4."""
+    import sympy as sp
+
+    from pyrates_core.backend import CodegenOptions, SimulationRequest
+    from pyrates_core.functions import EdgeSum, Past
+    from pyrates_core.registry import get_backend
+    from pyrates_core.system import Assignment, EdgeBundle, ParameterSpec, StateSpec, SystemIR
+
+    x, a = sp.symbols("x a")
+    labels = [f"n{i}/op/x" for i in range(3)]
+    bundle = EdgeBundle("e", "a", 3, 3, np.array([0, 1, 2, 0]), np.array([1, 2, 0, 2]), "w",
+                        np.array([0.037, 0.015, 0.05, 0.0123]))
+    system = SystemIR([StateSpec("x", 0, np.array([0.5, -0.2, 0.1]), labels)],
+                      [-x + EdgeSum(a, 0) + 0.3 * Past(a, 0.021)],
+                      {"w": ParameterSpec("w", np.array([1.5, -2.0, 1.0, 0.7]))}, {},
+                      [Assignment("a", sp.tanh(2 * x) + 0.1, 3, [f"n{i}/op/a" for i in range(3)])],
+                      [bundle])
+    request = SimulationRequest(simulation_time=2.0, step_size=0.01, solver="rk4",
+                                outputs={"x": ("x", np.arange(3)), "a": ("a", np.arange(3))},
+                                history=history)
+    results = []
+    for name in ("numpy", "jax"):
+        backend = get_backend(name)
+        extra = {"numba": False} if name == "numpy" else {}
+        code = backend.generate(system, CodegenOptions(solver="rk4", step_size=0.01, extra=extra))
+        results.append(backend.integrate(backend.load(code, tmp_path / name), request))
+    ref, got = results
+    np.testing.assert_allclose(got.time, ref.time, atol=1e-12)
+    for key in ("x", "a"):
+        assert np.abs(got.outputs[key] - ref.outputs[key]).max() < TOL
+    assert np.ptp(ref.outputs["x"]) > 0.1
