@@ -29,8 +29,9 @@ def run_pyrates(cmat: np.ndarray, delays: np.ndarray, t_sim: float, numba: bool,
     best: dict = {}
     for i in range(repeat):
         circuit = wc_circuit(cmat, delays)
+        # the reference loop starts from a constant history and records after each step
         res = circuit.run(simulation_time=t_sim, step_size=DT, outputs={"E": "all/wc_op/E"},
-                          solver="euler", numba=numba)
+                          solver="euler", numba=numba, history="initial", verbose=False)
         stats = dict(circuit.run_stats)
         if i == 0:
             best = {**stats, "E": res["E"].to_numpy()}
@@ -90,7 +91,7 @@ def main() -> None:
 
     for numba in (True, False):
         r = run_pyrates(cmat, delays, t_sim, numba, args.repeat)
-        err = np.max(np.abs(r["E"] - ref))
+        err = np.max(np.abs(r["E"][1:] - ref[:-1]))  # rows t = 0, dt, ... vs after each step
         label = "PyRates numba path" if numba else "PyRates pure NumPy "
         print(f"  {label}      : build {r['build_time']:6.2f} s   compile "
               f"{r['compile_time']:6.2f} s   run {r['run_time']:6.2f} s   "

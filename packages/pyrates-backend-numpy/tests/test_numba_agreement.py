@@ -9,7 +9,7 @@ import pytest
 from numpy_backend_testlib import load, request, requires_numba, wilson_cowan
 
 from pyrates_backend_numpy import NumpyBackend
-from pyrates_core.backend import LoadedModel
+from pyrates_core.backend import CodegenOptions, LoadedModel
 
 pytestmark = requires_numba
 
@@ -95,3 +95,25 @@ def test_compiled_code_is_cached_on_disk_across_processes(tmp_path: Path) -> Non
     env["PYRATES_CACHE_DIR"] = "off"  # disabled: nothing is written anywhere new
     subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
     assert not (tmp_path / "off").exists()
+
+
+@requires_numba
+def test_automatic_choice_uses_a_cached_compiled_model(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short runs stay NumPy until the compiled model is cached; then the default is numba,
+    and the reason is in the run stats."""
+    monkeypatch.setenv("PYRATES_CACHE_DIR", str(tmp_path / "cache"))
+    system = wilson_cowan(5, seed=11)
+    backend = NumpyBackend()
+    short = CodegenOptions(n_steps=100)
+    first = backend.generate(system, short)
+    assert first.metadata["numba"] is False and "no compiled model" in first.metadata[
+        "numba_reason"]
+    backend.load(backend.generate(system, CodegenOptions(extra={"numba": True})), tmp_path)
+    again = backend.generate(system, short)
+    assert again.metadata["numba"] is True and "cached" in again.metadata["numba_reason"]
+    model = backend.load(again, tmp_path)
+    res = backend.integrate(model, request(1.0))
+    assert res.stats["numba"] is True and "cached" in res.stats["numba_reason"]
+    forced = backend.generate(system, CodegenOptions(n_steps=100, extra={"numba": False}))
+    assert forced.metadata["numba"] is False and "forced" in forced.metadata["numba_reason"]

@@ -16,7 +16,14 @@ from pyrates_backend_numpy.delays import fixed_step_tables, plan_delays
 from pyrates_core.backend import CodegenOptions, LoadedModel, SimulationRequest
 from pyrates_core.errors import DivergenceError, SolverError
 from pyrates_core.functions import EdgeSum, Past
-from pyrates_core.system import Assignment, EdgeBundle, ParameterSpec, StateSpec, SystemIR
+from pyrates_core.system import (
+    Assignment,
+    EdgeBundle,
+    InputSpec,
+    ParameterSpec,
+    StateSpec,
+    SystemIR,
+)
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +247,26 @@ def test_batch_params_equal_single_runs(network: LoadedModel, solver: str) -> No
         for key, ref in single.outputs.items():
             np.testing.assert_allclose(batched.outputs[key][b], ref, rtol=0, atol=1e-12)
         np.testing.assert_allclose(batched.final_state[b], single.final_state, atol=1e-12)
+
+
+def test_scipy_does_not_step_over_an_input_pulse(tmp_path: Path) -> None:
+    """From an exact rest state (zero derivative) RK45 would grow its steps past a pulse of
+    u = 1 on [50, 80); the input-aware step limit makes it respond: x' = -x + u."""
+    x, u = sp.symbols("x u")
+    system = SystemIR([StateSpec("x", 0, np.zeros(1), ["x"])], [-x + u], {},
+                      {"u": InputSpec("u", 1, ["u"], np.zeros(1))}, [])
+    model = load(system, tmp_path, False)
+    dt, t_end = 0.01, 100.0
+    pulse = np.zeros((10000, 1))
+    pulse[5000:8000] = 1.0
+    res = NumpyBackend().integrate(model, SimulationRequest(
+        simulation_time=t_end, step_size=dt, solver="scipy", inputs={"u": pulse},
+        outputs={"x": ("x", None)}, sampling_step_size=1.0,
+        solver_options={"rtol": 1e-8, "atol": 1e-10}))
+    # adaptive solvers interpolate inputs linearly: a ramp over the step before each edge,
+    # i.e. the edges move to 50 - dt/2 and 80 - dt/2 (up to O(dt^2))
+    t = res.time
+    on, off = 50 - dt / 2, 80 - dt / 2
+    expected = np.where(t < on, 0.0, np.where(t < off, 1 - np.exp(-(t - on)),
+                                              (1 - np.exp(-30)) * np.exp(-(t - off))))
+    np.testing.assert_allclose(res.outputs["x"][:, 0], expected, atol=2e-3)

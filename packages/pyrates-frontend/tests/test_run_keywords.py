@@ -165,3 +165,23 @@ def test_get_run_func_with_inputs_follows_the_time_series(model_file):
     y = np.array([0.0])
     assert f_euler(1.005, y, *a_euler[2:])[0] == pytest.approx(2.0)
     assert f_euler(0.995, y, *a_euler[2:])[0] == pytest.approx(0.0)
+
+
+def test_get_run_func_with_numbas_njit_as_decorator(model_file):
+    numba = pytest.importorskip("numba", reason="numba is an optional extra")
+    c = CircuitTemplate.from_yaml(f"{model_file}/pair")
+    plain, args, *_ = c.get_run_func("f", 0.01, verbose=False)
+    jitted, args2, *_ = c.get_run_func("f", 0.01, verbose=False, numba=True,
+                                       decorator=numba.njit)
+    y = np.array([0.3, -0.2])
+    assert np.allclose(jitted(0.0, y, *args2[2:]), plain(0.0, y, *args[2:]), atol=1e-14)
+
+
+def test_list_outputs_give_one_column_per_matched_path(model_file):
+    c = CircuitTemplate.from_yaml(f"{model_file}/pair")
+    res = c.run(0.5, 0.1, outputs=["all/li_op/r"], verbose=False)
+    assert list(res.columns) == ["a/li_op/r", "b/li_op/r"]
+    one = c.run(0.5, 0.1, outputs="a/li_op/r", verbose=False)
+    assert list(one.columns) == ["a/li_op/r"]
+    with pytest.raises(Exception, match="Did you mean"):
+        c.run(0.5, 0.1, outputs=["a/li_op/rr"], verbose=False)

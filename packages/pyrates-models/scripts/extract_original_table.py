@@ -212,7 +212,8 @@ class Library:
         declared.update(own_vars)
         if parent is not None:  # a derived operator keeps only what its equations mention
             declared = {k: v for k, v in declared.items() if any(k in e for e in eqs)}
-        variables, problems = {}, {}
+        variables: dict[str, dict[str, Any]] = {}
+        problems: dict[str, list[str]] = {}
         for vname, decl in declared.items():
             variables[vname], found = read_declaration(decl)
             for problem in found:

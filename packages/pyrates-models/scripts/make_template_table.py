@@ -47,7 +47,8 @@ class Library:
         base = self.doc(path)[name]["base"]
         if base in KINDS:
             return base
-        return self.kind(*reversed(self.locate(base, path)))
+        file, parent = self.locate(base, path)
+        return self.kind(parent, file)
 
     def operator(self, name: str, path: Path) -> tuple[list[str], dict]:
         entry = self.doc(path)[name]
@@ -65,7 +66,8 @@ class Library:
                 old, new = str(old), str(new)
                 left = r"(?<![\w.])" if re.match(r"\w", old) else ""
                 right = r"(?![\w])" if re.search(r"\w$", old) else ""
-                eqs = [re.sub(left + re.escape(old) + right, lambda _m, n=new: n, e) for e in eqs]
+                pattern = re.compile(left + re.escape(old) + right)
+                eqs = [pattern.sub(new.replace("\\", "\\\\"), e) for e in eqs]
             for rem in change.get("remove") or []:
                 eqs = [e for e in eqs if e != rem]
             eqs += list(change.get("add") or [])

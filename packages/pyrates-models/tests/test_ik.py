@@ -104,3 +104,28 @@ def test_threshold_model_has_bursting_regime():
                 sampling_step_size=1.0, outputs={"r": "p/ik_bg_op/r"})
     r = res["r"].to_numpy()[-200:]
     assert np.ptp(r) > 0.005  # rates in 1/ms: oscillation of >5 Hz peak-to-peak
+
+
+def test_dimensionless_model_without_recovery_is_the_conductance_qif_model():
+    # alpha = a = b = d = 0 removes the Izhikevich terms: ik_nodim is then qif_conduct
+    # (same Delta, eta, g, E_r/e_r, tau_s and recurrent weight 1)
+    T, dt = 40.0, 1e-2
+    n = int(round(T / dt))
+    pulse = np.zeros(n)
+    pulse[int(10.0 / dt):int(20.0 / dt)] = 3.0
+    ik = CircuitTemplate.from_yaml(f"{IK}.ik_nodim")
+    ik.update_var(node_vars={"p/ik_nodim_op/alpha": 0.0, "p/ik_nodim_op/a": 0.0,
+                             "p/ik_nodim_op/b": 0.0, "p/ik_nodim_op/d": 0.0,
+                             "p/ik_nodim_op/Delta": 1.0, "p/ik_nodim_op/eta": -5.0,
+                             "p/ik_nodim_op/g": 5.0, "p/ik_nodim_op/tau_s": 2.0})
+    kw = dict(simulation_time=T, step_size=dt, solver="rk4", backend="numpy", numba=False,
+              sampling_step_size=0.1)
+    a = ik.run(outputs={"r": "p/ik_nodim_op/r"}, inputs={"p/ik_nodim_op/I_ext": pulse}, **kw)
+    qif = CircuitTemplate.from_yaml("model_templates.neural_mass_models.qif.qif_conduct")
+    b = qif.run(outputs={"r": "p/qif_conduct_op/r"}, inputs={"p/qif_conduct_op/I_ext": pulse},
+                **kw)
+    common = a.index.intersection(b.index)
+    assert len(common) > 300
+    r_a, r_b = a.loc[common, "r"].to_numpy(), b.loc[common, "r"].to_numpy()
+    assert np.ptp(r_a) > 0.1  # the pulse moves the population
+    np.testing.assert_allclose(r_a, r_b, rtol=1e-10, atol=1e-12)

@@ -57,7 +57,7 @@ def test_stuart_landau_unit_circle_and_frequency(omega, x0):
 @pytest.mark.parametrize("a", [1.0, 0.25])
 def test_hopf_radius_is_sqrt_a(a):
     omega = 2 * np.pi  # 1 Hz
-    res = _run(f"{OSC}.hopf.hopf", 30.0, 1e-3, {"x": "p/hopf_op/x", "y": "p/hopf_op/y"},
+    res = _run(f"{OSC}.hopf.hopf", 30.0, 1e-2, {"x": "p/hopf_op/x", "y": "p/hopf_op/y"},
                {"p/hopf_op/a": a, "p/hopf_op/omega": omega}, dts=1e-2)
     x, y = res["x"].to_numpy()[-500:], res["y"].to_numpy()[-500:]
     np.testing.assert_allclose(np.hypot(x, y), np.sqrt(a), rtol=1e-4)
@@ -65,7 +65,7 @@ def test_hopf_radius_is_sqrt_a(a):
 
 
 def test_hopf_focus_for_negative_a():
-    res = _run(f"{OSC}.hopf.hopf", 30.0, 1e-3, {"x": "p/hopf_op/x", "y": "p/hopf_op/y"},
+    res = _run(f"{OSC}.hopf.hopf", 30.0, 1e-2, {"x": "p/hopf_op/x", "y": "p/hopf_op/y"},
                {"p/hopf_op/a": -0.5, "p/hopf_op/omega": 2 * np.pi}, dts=1e-2)
     # radius decays as exp(a*t): 0.1*exp(-15) ~ 3e-8
     assert np.hypot(res["x"].iloc[-1], res["y"].iloc[-1]) < 1e-6
@@ -77,7 +77,7 @@ def test_hopf_diffusive_coupling_synchronises_identical_units():
                             "p1/hopf_op/omega": 2 * np.pi, "p2/hopf_op/omega": 2 * np.pi,
                             "p1/hopf_op/x": 1.0, "p1/hopf_op/y": 0.0,
                             "p2/hopf_op/x": -0.5, "p2/hopf_op/y": 0.5})
-    res = c.run(simulation_time=20.0, step_size=1e-3, solver="rk4", backend="numpy", numba=False,
+    res = c.run(simulation_time=20.0, step_size=1e-2, solver="rk4", backend="numpy", numba=False,
                 sampling_step_size=1e-2, outputs={"x": "all/hopf_op/x"})
     x1, x2 = res[("x", "p1")].to_numpy(), res[("x", "p2")].to_numpy()
     # diffusive coupling vanishes on the synchronous solution, which is then the uncoupled cycle

@@ -71,7 +71,7 @@ def test_batch_capability_runs_chunks_as_one_batch(pair):
 def dask_client():
     distributed = pytest.importorskip("distributed", reason="needs pyrates-sweep[dask]")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0")
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -87,9 +87,11 @@ def test_dask_results_equal_the_in_process_path(dask_client):
     assert there.attrs["sweep"]["distributed"] and there.attrs["sweep"]["n_chunks"] == 4
     pd.testing.assert_frame_equal(here, there, rtol=0, atol=0)
     pd.testing.assert_frame_equal(t1, t2)
-    # a scheduler address works too
+    # a scheduler address works too; without chunk_size every worker gets chunks
+    kw.pop("chunk_size")
     again, _ = grid_search(QIF, grid, pmap, 1e-2, 5.0, client=dask_client.scheduler.address,
                            **kw)
+    assert again.attrs["sweep"]["n_chunks"] == 7  # 4 chunks per worker, at least one set each
     pd.testing.assert_frame_equal(here, again, rtol=0, atol=0)
 
 

@@ -60,3 +60,19 @@ def test_1x_names_and_module_aliases():
     assert isinstance(jrc, CircuitTemplate)
     template_cache.clear()
     clear_ir_caches()
+
+
+def test_constructor_parameter_order_of_1x():
+    import inspect
+
+    import pyrates
+
+    def params(cls):
+        return list(inspect.signature(cls.__init__).parameters)[1:]
+
+    assert params(pyrates.OperatorTemplate)[:5] == ["name", "path", "equations", "variables",
+                                                    "description"]
+    assert params(pyrates.NodeTemplate)[:4] == ["name", "operators", "path", "description"]
+    assert params(pyrates.EdgeTemplate)[:4] == ["name", "operators", "path", "description"]
+    assert params(pyrates.CircuitTemplate)[:6] == ["name", "path", "description", "circuits",
+                                                   "nodes", "edges"]

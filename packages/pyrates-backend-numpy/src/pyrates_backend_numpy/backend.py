@@ -11,9 +11,10 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from pyrates_backend_numpy.codegen import generate_source
-from pyrates_backend_numpy.jit import use_numba
+from pyrates_backend_numpy.jit import choose_numba
 from pyrates_backend_numpy.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_numpy.solvers import (
     SOLVERS,
@@ -78,6 +79,16 @@ def _persistent_copy(source: str, key: str) -> Path | None:
         except OSError:
             return None
     return target
+
+
+def _on_disk(key: str) -> bool:
+    """Whether numba's disk cache holds machine code for the module with hash ``key``."""
+    folder = cache_dir()
+    if folder is None or not (folder / f"model_{key[:24]}.py").exists():
+        return False
+    return any((folder / "__pycache__").glob(f"model_{key[:24]}*.nbi"))
+
+
 _MAX_CACHED = 32
 _modules: OrderedDict[str, ModuleType] = OrderedDict()
 """Imported generated modules by the hash of their source: a model generated again (another run
@@ -122,8 +133,19 @@ class NumpyBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the module source for ``system`` (no file-system access)."""
-        numba = use_numba(options.extra, options.n_steps)
-        source, layout = generate_source(system, options, numba)
+        generated: dict[bool, tuple[str, Any]] = {}
+
+        def source_for(jit: bool) -> tuple[str, Any]:
+            if jit not in generated:
+                generated[jit] = generate_source(system, options, jit)
+            return generated[jit]
+
+        def cached() -> bool:
+            key = hashlib.sha256(source_for(True)[0].encode()).hexdigest()
+            return key in _modules or _on_disk(key)
+
+        numba, reason = choose_numba(options.extra, options.n_steps, cached)
+        source, layout = source_for(numba)
         return GeneratedCode(
             backend=self.name,
             source=source,
@@ -132,7 +154,7 @@ class NumpyBackend:
             arg_names=list(layout.arg_names),
             system=system,
             options=options,
-            metadata={"layout": layout, "numba": numba},
+            metadata={"layout": layout, "numba": numba, "numba_reason": reason},
         )
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
@@ -185,4 +207,6 @@ class NumpyBackend:
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
         """Simulate ``model`` (solvers: euler, heun, rk4, scipy)."""
-        return integrate(model.handle, request)
+        result = integrate(model.handle, request)
+        result.stats["numba_reason"] = model.code.metadata.get("numba_reason", "")
+        return result

@@ -316,8 +316,8 @@ class _Emitter:
                  '    being -1 or the step at which the state was found not finite (checked at',
                  '    least every 16 steps and at the end)."""',
                  f"{i1}_check = _stride * max(1, 16 // _stride)"]
-        for n in table_names:  # per-stage delay tables, sliced once instead of every step
-            lines += [f"{i1}{n}_s{k} = {n}[{k}]" for k in range(3)]
+        for tn in table_names:  # per-stage delay tables, sliced once instead of every step
+            lines += [f"{i1}{tn}_s{k} = {tn}[{k}]" for k in range(3)]
         lines += [f"{i1}for _n in range(_n0, _n1):",
                  f"{i2}_t = _t0 + _n * _dt"]
         lines += bind("_n", i2)
@@ -365,7 +365,8 @@ class _Emitter:
         return lines
 
 
-_SPECIAL = (EdgeSum, Past, Index, Concatenate, Interp, Dot, Roll, Slice, Randn, *REDUCTIONS)
+_SPECIAL: tuple[type, ...] = (EdgeSum, Past, Index, Concatenate, Interp, Dot, Roll, Slice, Randn,
+                             *REDUCTIONS)
 
 
 class _ScalarPrinter(NumpyCodePrinter):

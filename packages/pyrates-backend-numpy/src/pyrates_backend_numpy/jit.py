@@ -14,11 +14,18 @@ through ``param_values``); short runs (the JRC demo: 10,000 steps) are faster wi
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from typing import Any
 
 from pyrates_core.errors import PyRatesError
 
-__all__ = ["NUMBA_DEFAULT", "NumbaNotInstalledError", "numba_available", "use_numba"]
+__all__ = [
+    "NUMBA_DEFAULT",
+    "NumbaNotInstalledError",
+    "choose_numba",
+    "numba_available",
+    "use_numba",
+]
 
 NUMBA_DEFAULT = True
 """Allow numba when ``extra['numba']`` is not given and numba is importable (see
@@ -38,6 +45,27 @@ class NumbaNotInstalledError(PyRatesError, ImportError):
 def numba_available() -> bool:
     """Whether numba can be imported (without importing it)."""
     return importlib.util.find_spec("numba") is not None
+
+
+def choose_numba(extra: dict[str, Any], n_steps: int | None,
+                 cached: Callable[[], bool]) -> tuple[bool, str]:
+    """Decide whether to JIT and say why (the reason goes into the run stats).
+
+    An explicit ``extra['numba']`` wins. Otherwise numba is used when it is installed and the
+    compiled model is already cached (``cached()``: in memory or on disk, so compiling costs
+    nothing), or when the run has at least :data:`AUTO_MIN_STEPS` steps.
+    """
+    if "numba" in extra and extra["numba"] != "auto":
+        return use_numba(extra, n_steps), "forced by numba=" + str(bool(extra["numba"]))
+    if not (NUMBA_DEFAULT and numba_available()):
+        return False, "numba is not installed"
+    if n_steps is None:
+        return False, "no step count (vector field only)"
+    if cached():
+        return True, "compiled model cached (memory or disk)"
+    if n_steps >= AUTO_MIN_STEPS:
+        return True, f"{n_steps} steps >= {AUTO_MIN_STEPS} (compiling pays)"
+    return False, f"{n_steps} steps < {AUTO_MIN_STEPS} and no compiled model cached"
 
 
 def use_numba(extra: dict[str, Any], n_steps: int | None = None) -> bool:

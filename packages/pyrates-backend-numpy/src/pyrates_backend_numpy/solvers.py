@@ -18,7 +18,8 @@ Conventions
   read before ``t = 0`` returns: ``'zero'`` (default, PyRates 1.x) or ``'initial'`` (the
   initial value of the delayed symbol). Adaptive solvers keep a dense history
   (scipy's dense output of each accepted step for states, linear interpolation between
-  accepted steps for assignments) and limit ``max_step`` to the shortest delay.
+  accepted steps for assignments) and limit ``max_step`` to the shortest delay and to the
+  shortest constant stretch of an input series (so that no pulse is stepped over).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from pyrates_core.runtime import (
     check_history,
     divergence_error,
     initial_state,
+    input_max_step,
     input_series,
     inputs_at,
     plan_recording,
@@ -326,7 +328,8 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     def on_step(t: float, y: np.ndarray, interp: Any) -> None:
         history.add(t, interp, assigned(t, y, history) if sources else {})
 
-    opts["max_step"] = min(float(opts.get("max_step") or np.inf), delays.min_delay)
+    opts["max_step"] = min(float(opts.get("max_step") or np.inf), delays.min_delay,
+                           input_max_step(series, dt))
     bar = _progress(request.progress, plan.n_steps)
     report = None if bar is None else (
         lambda t: bar.update(min(plan.n_steps, int(t / dt)) - bar.n))

@@ -7,6 +7,7 @@ and result classes of :mod:`pyrates_core.backend`:
   ``k = 0..n-1`` (row 0: the initial state), with the checks and their error messages;
 * :func:`resolve_params`, :func:`initial_state`, :func:`input_series` - parameter overrides,
   the start vector and the ``(n_steps, size)`` input layout (``(1, size)`` for defaults);
+  :func:`inputs_at` (linear interpolation) and :func:`input_max_step` for adaptive solvers;
 * :class:`RecordingPlan` (:func:`plan_recording`) - which state/input/assignment elements go
   into which output columns, and :meth:`RecordingPlan.split` back into the outputs;
 * :func:`divergence_error`, :func:`check_history`;
@@ -40,7 +41,9 @@ __all__ = [
     "check_history",
     "divergence_error",
     "initial_state",
+    "input_max_step",
     "input_series",
+    "inputs_at",
     "plan_recording",
     "resolve_params",
     "run_adaptive",
@@ -157,6 +160,24 @@ def input_series(system: SystemIR, inputs: dict[str, np.ndarray], n_steps: int,
                               f"{n_steps} steps")
         out.append(np.ascontiguousarray(arr))
     return out
+
+
+def input_max_step(series: Sequence[np.ndarray], dt: float) -> float:
+    """Longest step an adaptive solver may take without stepping over an input change.
+
+    The shortest stretch of identical consecutive rows of any series, times ``dt`` (``inf``
+    for constant inputs): a solver starting from rest sees zero derivatives and would
+    otherwise grow its steps past a pulse without ever evaluating inside it.
+    """
+    shortest = np.inf
+    for arr in series:
+        if arr.shape[0] < 2:
+            continue
+        change = np.flatnonzero(np.any(arr[1:] != arr[:-1], axis=1)) + 1
+        if change.size:
+            bounds = np.concatenate(([0], change, [arr.shape[0]]))
+            shortest = min(shortest, float(np.diff(bounds).min()))
+    return shortest * dt
 
 
 def inputs_at(series: Sequence[np.ndarray], t: float, dt: float) -> list[np.ndarray]:

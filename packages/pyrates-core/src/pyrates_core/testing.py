@@ -426,7 +426,7 @@ def _compare(case: ReferenceCase, solver: str, result: SimulationResult) -> list
 
 def _applies(backend: Backend, case: ReferenceCase) -> bool:
     """Whether the backend claims what the case needs (capability-driven kit)."""
-    caps = getattr(backend, "capabilities", frozenset())
+    caps: frozenset[str] = getattr(backend, "capabilities", frozenset())
     if "execute" not in caps:
         return False
     delayed = bool(case.system.delayed_symbols())
@@ -436,7 +436,7 @@ def _applies(backend: Backend, case: ReferenceCase) -> bool:
 def _solvers(backend: Backend, case: ReferenceCase | None = None) -> list[str]:
     """Solvers to run: fixed-step ones, plus adaptive ones if the backend claims 'adaptive'."""
     specs = {s.name: s for s in getattr(backend, "solver_specs", ())}
-    caps = getattr(backend, "capabilities", frozenset())
+    caps: frozenset[str] = getattr(backend, "capabilities", frozenset())
     out = []
     for name in sorted(backend.solvers):
         adaptive = specs[name].adaptive if name in specs else name not in FIXED_STEP_SOLVERS

@@ -49,10 +49,10 @@ class CircuitTemplate(Template):
 
     kind = "CircuitTemplate"
 
-    def __init__(self, name: str, path: str | None = None,
-                 nodes: dict[str, NodeTemplate | str] | None = None,
+    def __init__(self, name: str, path: str | None = None, description: str = "",
                  circuits: dict[str, CircuitTemplate | str] | None = None,
-                 edges: Sequence[Any] | None = None, description: str = "") -> None:
+                 nodes: dict[str, NodeTemplate | str] | None = None,
+                 edges: Sequence[Any] | None = None) -> None:
         super().__init__(name, path, description)
         self.nodes: dict[str, NodeTemplate] = {}
         self.circuits: dict[str, CircuitTemplate] = {}

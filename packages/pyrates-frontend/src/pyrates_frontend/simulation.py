@@ -77,13 +77,23 @@ def _output_requests(system: SystemIR, outputs: dict[str, str] | list[str] | Non
     """Backend output requests and, per DataFrame column, (key, label, request, position)."""
     if outputs is None:
         outputs = {lab: lab for s in system.states for lab in s.labels if not s.internal}
-    if isinstance(outputs, (list, tuple)):
-        outputs = {p: p for p in outputs}
     readable: dict[str, tuple[str, int]] = {}
     for group in (system.states, system.assignments, list(system.inputs.values())):
         for spec in group:
             for i, lab in enumerate(spec.labels):
                 readable.setdefault(lab, (spec.name, i))
+    if isinstance(outputs, str):
+        outputs = [outputs]
+    if isinstance(outputs, (list, tuple)):  # 1.x: one column per matched variable, by its path
+        listed: dict[str, str] = {}
+        for p in outputs:
+            if not any(pattern_for(p).match(lab) for lab in readable):
+                listed[p] = p  # reported below with suggestions
+            for lab in readable:
+                if pattern_for(p).match(lab):
+                    key = lab.split("[")[0]
+                    listed.setdefault(key, key)
+        outputs = listed
     params = {lab for p in system.params.values() for lab in p.labels}
     requests: dict[str, tuple[str, list[int]]] = {}
     columns: list[tuple[str, str, str, int]] = []
@@ -307,8 +317,8 @@ def run_func(circuit: CircuitTemplate, func_name: str, step_size: float | None =
     func = model.func
     if inputs:
         func = _driven(func, system, code.arg_names, inputs, matched, step_size, bool(adaptive))
-    if decorator is not None:
-        func = decorator(func, **decorator_kwargs)
+    if decorator is not None:  # a function compiled by the backend is decorated afresh
+        func = decorator(getattr(func, "py_func", func), **decorator_kwargs)
     names = ("t", "y", *(_frontend_arg_name(system, a) for a in code.arg_names))
     indices: dict[str, Any] = {}
     for s in system.states:

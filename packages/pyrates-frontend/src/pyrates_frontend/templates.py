@@ -169,8 +169,8 @@ class NodeTemplate(Template):
 
     kind = "NodeTemplate"
 
-    def __init__(self, name: str, path: str | None = None,
-                 operators: list | dict | None = None, description: str = "") -> None:
+    def __init__(self, name: str, operators: list | dict | None = None, path: str | None = None,
+                 description: str = "") -> None:
         super().__init__(name, path, description)
         self.operators: dict[str, OperatorTemplate] = {}
         self.values: dict[str, dict[str, Any]] = {}

@@ -13,10 +13,11 @@ from typing import Any
 from pyrates_sweep.engine import ChunkResult, copy_job, run_chunk
 from pyrates_sweep.prepare import SweepError
 
-__all__ = ["run_on_dask"]
+__all__ = ["connect", "n_workers", "run_on_dask"]
 
 
-def _client(client: Any) -> tuple[Any, bool]:
+def connect(client: Any) -> tuple[Any, bool]:
+    """A ``distributed.Client`` from a client or a scheduler address; True if opened here."""
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -30,37 +31,37 @@ def _client(client: Any) -> tuple[Any, bool]:
     return client, False
 
 
+def n_workers(client: Any) -> int:
+    """Number of workers the scheduler knows (at least 1)."""
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
 def run_on_dask(client: Any, tasks: list[tuple], labels: list[str], bar: Any) -> list[ChunkResult]:
     """Run ``tasks`` (job, set indices, rows, per-set inputs) on dask; results in task order."""
     from distributed import as_completed
 
-    client, own = _client(client)
-    try:
-        scattered: dict[int, Any] = {}
-        futures = []
-        for job, _idx, rows, per in tasks:
-            if id(job) not in scattered:
-                scattered[id(job)] = client.scatter(copy_job(job), broadcast=True, hash=False)
-            futures.append(client.submit(run_chunk, scattered[id(job)], rows, per,
-                                         retries=1, pure=False))
-        position = {f.key: k for k, f in enumerate(futures)}
-        results: list[ChunkResult | None] = [None] * len(futures)
-        failures: list[str] = []
-        for fut in as_completed(futures):
-            k = position[fut.key]
-            _, idx, rows, _ = tasks[k]
-            if fut.status == "error":
-                exc = fut.exception()
-                sets = ", ".join(f"{labels[i]} {r}" for i, r in zip(idx, rows, strict=True))
-                failures.append(f"chunk {k} (sets {sets}): {type(exc).__name__}: {exc}")
-            else:
-                results[k] = fut.result()
-            if bar is not None:
-                bar.update(len(idx))
-        if failures:
-            raise SweepError("grid_search on dask: chunk(s) failed twice (retried once):\n  "
-                             + "\n  ".join(failures))
-        return [r for r in results if r is not None]
-    finally:
-        if own:
-            client.close()
+    scattered: dict[int, Any] = {}
+    futures = []
+    for job, _idx, rows, per in tasks:
+        if id(job) not in scattered:
+            scattered[id(job)] = client.scatter(copy_job(job), broadcast=True, hash=False)
+        futures.append(client.submit(run_chunk, scattered[id(job)], rows, per,
+                                     retries=1, pure=False))
+    position = {f.key: k for k, f in enumerate(futures)}
+    results: list[ChunkResult | None] = [None] * len(futures)
+    failures: list[str] = []
+    for fut in as_completed(futures):
+        k = position[fut.key]
+        _, idx, rows, _ = tasks[k]
+        if fut.status == "error":
+            exc = fut.exception()
+            sets = ", ".join(f"{labels[i]} {r}" for i, r in zip(idx, rows, strict=True))
+            failures.append(f"chunk {k} (sets {sets}): {type(exc).__name__}: {exc}")
+        else:
+            results[k] = fut.result()
+        if bar is not None:
+            bar.update(len(idx))
+    if failures:
+        raise SweepError("grid_search on dask: chunk(s) failed twice (retried once):\n  "
+                         + "\n  ".join(failures))
+    return [r for r in results if r is not None]

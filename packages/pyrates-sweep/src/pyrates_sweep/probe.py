@@ -146,19 +146,21 @@ def probe_columns(model: CircuitTemplate, targets: Sequence[Target],
     base = compile_with(model, a_marks, **compile_kw)
     shape = _structure(base)
     where = locate(base, a_marks)
-    free: list[str] = []
-    structural: list[str] = []
-    for col in columns:
-        mine = [t for t in targets if t.column == col]
-        b_marks = {**a_marks, **{t: v for t, v in markers(targets, scale, 3.3e-3).items()
-                                 if t.column == col}}
+    shifted = markers(targets, scale, 3.3e-3)
+
+    def moves_only_its_places(cols: list[str]) -> bool:
+        mine = [t for t in targets if t.column in cols]
+        b_marks = {**a_marks, **{t: shifted[t] for t in mine}}
         other = compile_with(model, b_marks, **compile_kw)
         expected = {(name, int(i)) for t in mine for name, idx in where[t] for i in idx}
-        ok = (all(where[t] for t in mine) and _structure(other) == shape
-              and _changed(base, other) == expected
-              and all(_holds(other, where[t], b_marks[t]) for t in mine))
-        (free if ok else structural).append(col)
-    return free, structural, base
+        return (all(where[t] for t in mine) and _structure(other) == shape
+                and _changed(base, other) == expected
+                and all(_holds(other, where[t], b_marks[t]) for t in mine))
+
+    if len(columns) > 1 and moves_only_its_places(columns):  # the usual case: one probe
+        return columns, [], base
+    free = [c for c in columns if moves_only_its_places([c])]
+    return free, [c for c in columns if c not in free], base
 
 
 def _holds(system: SystemIR, places: list[tuple[str, np.ndarray]], value: float) -> bool:

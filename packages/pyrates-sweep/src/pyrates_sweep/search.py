@@ -185,29 +185,49 @@ def grid_search(circuit_template: CircuitTemplate | str,
                              stats={"columns_g": columns_g}))
     assert out_map is not None
 
+    dask_client: Any = None
+    own_client = False
+    if client is not None:
+        from pyrates_sweep.cluster import connect, n_workers
+
+        dask_client, own_client = connect(client)
+    item = np.dtype(jobs[0].placement.system.value_dtype).itemsize
+    input_bytes = item * n_steps * sum(len(matched[p]) for p in per_set_paths)
+
+    def with_inputs(task: _Task) -> _Task:
+        """The task with its per-set input arrays (built only when the chunk runs)."""
+        job, idx, chunk_rows, _ = task
+        if not per_set_paths:
+            return task
+        per = [set_inputs(job.placement.system, inputs, matched, per_set_paths,
+                          job.request.inputs, i) for i in idx]
+        return job, idx, chunk_rows, per
+
     tasks: list[_Task] = []
     for job, members in zip(jobs, groups, strict=True):
-        size = chunk_size or max(1, budget // max(1, bytes_per_set(job, _n_cols(columns))))
+        need = bytes_per_set(job, _n_cols(columns)) + input_bytes
+        size = chunk_size or max(1, budget // max(1, need))
+        if chunk_size is None:  # enough chunks for progress and for every dask worker
+            parts = 4 * n_workers(dask_client) if dask_client is not None else (
+                20 if progress else 1)
+            size = min(size, -(-len(members) // parts))
         for start in range(0, len(members), int(size)):
             idx = members[start:start + int(size)]
-            per = None
-            if per_set_paths:
-                base = job.request.inputs
-                per = [set_inputs(job.placement.system, inputs, matched, per_set_paths, base, i)
-                       for i in idx]
-            tasks.append((job, idx, [rows[i] for i in idx], per))
+            tasks.append((job, idx, [rows[i] for i in idx], None))
 
     bar = _bar(progress, n_sets)
     try:
-        if client is not None:
+        if dask_client is not None:
             from pyrates_sweep.cluster import run_on_dask
 
-            results = run_on_dask(client, tasks, labels, bar)
+            results = run_on_dask(dask_client, [with_inputs(t) for t in tasks], labels, bar)
         else:
-            results = [_run_local(task, labels, bar) for task in tasks]
+            results = [_run_local(with_inputs(task), labels, bar) for task in tasks]
     finally:
         if bar is not None:
             bar.close()
+        if own_client:
+            dask_client.close()
         if clear:
             clear_model_cache()
             if file_path is not None:
