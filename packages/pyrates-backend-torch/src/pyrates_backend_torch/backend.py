@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from pyrates_backend_torch import fit as _fit
 from pyrates_backend_torch.codegen import build_source
 from pyrates_backend_torch.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_torch.solvers import Handle, simulate
@@ -25,6 +26,7 @@ from pyrates_core.backend import (
     SolverSpec,
 )
 from pyrates_core.errors import SolverError
+from pyrates_core.fitting import FitRequest, FitResult
 from pyrates_core.system import SystemIR
 
 __all__ = ["TorchBackend", "resolve_device"]
@@ -109,3 +111,12 @@ class TorchBackend:
         stats: dict[str, Any] = {"run_time": time.perf_counter() - start,
                                  "n_steps": traj.n_steps, "device": str(model.handle.device)}
         return SimulationResult(np.asarray(traj.time), outputs, final, stats)
+
+    def fit(self, model: LoadedModel, request: FitRequest) -> FitResult:
+        """Optimise the trainables with torch autograd and a ``torch.optim`` optimizer."""
+        return _fit.fit(model.handle, request)
+
+    def value_and_grad(self, model: LoadedModel, request: FitRequest,
+                       values: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+        """Loss and its gradient with respect to every trainable."""
+        return _fit.value_and_grad(model.handle, request, values)
