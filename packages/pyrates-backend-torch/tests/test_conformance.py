@@ -43,6 +43,7 @@ class TestTorchConformance(testing.BackendConformance):
 
 
 def _load(system, tmp_path: Path, **extra):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     be = TorchBackend()
     return be, be.load(be.generate(system, CodegenOptions(extra=extra)), tmp_path)
 

@@ -110,12 +110,18 @@ def scales(trainables: list[Trainable]) -> np.ndarray:
     return np.where(v > 0, v, 1.0)
 
 
-def default_loss(outputs: dict[str, Any], target: dict[str, Any]) -> Any:
-    """Mean squared error, averaged over the output groups (works on any framework tensor)."""
+def default_loss(outputs: dict[str, Any], target: dict[str, Any],
+                 mean: Callable[[Any], Any] | None = None) -> Any:
+    """Mean squared error, averaged over the output groups.
+
+    ``mean`` reduces a framework tensor to its mean (default: its ``.mean()`` method, as in
+    torch and JAX; TensorFlow passes ``tf.reduce_mean``).
+    """
+    reduce = mean or (lambda x: x.mean())
     total = None
     for key, pred in outputs.items():
         diff = pred - target[key]
-        term = (diff * diff).mean()
+        term = reduce(diff * diff)
         total = term if total is None else total + term
     if total is None:
         raise ValueError("the fit has no outputs to compare with the target")

@@ -250,19 +250,32 @@ def fit(circuit: CircuitTemplate, params: list[Any], target: Any,
 
 def loss_gradient(circuit: CircuitTemplate, params: list[Any], target: Any,
                   outputs: dict[str, str] | list[str], simulation_time: float,
-                  step_size: float, *, loss: Any = None, backend: str = "torch",
-                  solver: str = "euler", sampling_step_size: float | None = None,
-                  inputs: dict[str, Any] | None = None, float_precision: str = "float64",
-                  **backend_options: Any) -> tuple[float, dict[str, float]]:
-    """The loss of :func:`fit` at the current values and its gradient per trainable."""
+                  step_size: float, *, values: dict[str, float] | list[dict[str, float]] | None
+                  = None, loss: Any = None, backend: str = "torch", solver: str = "euler",
+                  sampling_step_size: float | None = None, inputs: dict[str, Any] | None = None,
+                  float_precision: str = "float64", **backend_options: Any) -> Any:
+    """The loss of :func:`fit` and its gradient per trainable, as ``(loss, {name: dloss})``.
+
+    Evaluated at the circuit's current values, or at ``values`` (trainable name -> value; names
+    as in :attr:`FitResult.values`); a list of such dicts gives a list of results computed
+    with one compiled model (e.g. for finite-difference checks).
+    """
     be, options, request, system = _prepare(
         circuit, params, target, outputs, simulation_time, step_size, backend, solver,
         sampling_step_size, inputs, float_precision, backend_options)
     request.loss = loss
+    points = values if isinstance(values, list) else [values]
+    known = {t.name for t in request.trainables}
+    for point in points:
+        unknown = set(point or {}) - known
+        if unknown:
+            raise KeyError(f"loss_gradient: {sorted(unknown)} are not trainables; they are named "
+                           f"{sorted(known)}")
     code = be.generate(system, options)
     with tempfile.TemporaryDirectory(prefix="pyrates_fit_") as workdir:
         model = be.load(code, Path(workdir))
-        return be.value_and_grad(model, request)
+        results = [be.value_and_grad(model, request, p) for p in points]
+    return results if isinstance(values, list) else results[0]
 
 
 def _write_back(circuit: CircuitTemplate, params: list[Any], result: FitResult) -> None:
