@@ -71,16 +71,23 @@ def test_gradients_match_finite_differences(delayed_target):
 
 
 def test_fit_recovers_coupling_and_time_constant():
-    """The README example: weight 8 and tau 1 from a start 15 % off, to 1 %."""
-    outputs, t_sim = OUT2, 6.0
-    target = qif_pair(8.0, 1.0).run(t_sim, DT, outputs=outputs, backend="tensorflow")
+    """The README example: weight 8 and tau 1 from a start 15 % off, to 1 %, with a keras
+    Adam optimizer on a decaying learning rate; p1 is driven by a sine input."""
+    import tensorflow as tf
+
+    outputs, t_sim, dt = OUT2, 6.0, 2e-2
+    n = int(round(t_sim / dt))
+    drive = {"p1/qif_op/I_ext": 3.0 * np.sin(np.pi * np.arange(n) * dt)}
+    target = qif_pair(8.0, 1.0).run(t_sim, dt, outputs=outputs, inputs=drive,
+                                    backend="tensorflow", jit_compile=False)
     start = qif_pair(6.8, 1.15)
     params = ["p1/qif_op/tau", ("p1/qif_op/r", "p2/qif_op/r_in", "weight")]
-    res = fit(start, params, target, outputs, t_sim, DT, backend="tensorflow", optimizer="adam",
-              learning_rate=0.02, epochs=60)
+    schedule = tf.keras.optimizers.schedules.ExponentialDecay(0.05, 10, 0.6)
+    res = fit(start, params, target, outputs, t_sim, dt, inputs=drive, backend="tensorflow",
+              optimizer=tf.keras.optimizers.Adam(schedule), epochs=60)
     assert abs(res.values["p1/qif_op/tau"] - 1.0) < 0.01
     assert abs(res.values["p1/qif_op/r->p2/qif_op/r_in:weight"] - 8.0) < 0.08
-    assert res.loss_history[-1] < 1e-3 * res.loss_history[0]
+    assert res.loss_history[-1] < 1e-2 * res.loss_history[0]
     assert start.get_var("p1/qif_op/tau") == pytest.approx(res.values["p1/qif_op/tau"])
     assert start.edges[0][3]["weight"] == pytest.approx(
         res.values["p1/qif_op/r->p2/qif_op/r_in:weight"])

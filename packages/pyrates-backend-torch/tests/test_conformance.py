@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 import torch
 
 from pyrates_backend_torch import TorchBackend
 from pyrates_core import testing
 from pyrates_core.backend import CodegenOptions, SimulationRequest, SimulationResult
 from pyrates_core.errors import SolverError
+from pyrates_core.system import ParameterSpec, StateSpec, SystemIR
 
 KIT_RECORDS_AFTER_STEP = "k = 1..n" in (testing.__doc__ or "")
 """The kit of this checkout still expects rows t = s..T (recorded after each step) and an
@@ -136,3 +138,16 @@ def test_cuda_matches_cpu(tmp_path):
     be, gpu = _load(case.system, tmp_path / "gpu", device="cuda")
     np.testing.assert_allclose(be.integrate(gpu, req).outputs["x"],
                                be.integrate(cpu, req).outputs["x"], atol=1e-12)
+
+
+def test_complex_rotation(tmp_path):
+    """z' = i w z, z(0) = 1 (complex128): z = exp(i w t)."""
+    z, w = sp.symbols("z w")
+    system = SystemIR([StateSpec("z", 0, np.array([1.0 + 0j]), ["n/op/z"])], [sp.I * w * z],
+                      {"w": ParameterSpec("w", np.asarray(2.0))}, {}, [], is_complex=True)
+    be, model = _load(system, tmp_path)
+    res = be.integrate(model, SimulationRequest(simulation_time=2.0, step_size=1e-3,
+                                                solver="rk4",
+                                                outputs={"z": ("z", np.array([0]))}))
+    assert res.outputs["z"].dtype == np.complex128
+    np.testing.assert_allclose(res.outputs["z"][:, 0], np.exp(2j * res.time), atol=1e-10)
