@@ -166,3 +166,12 @@ def test_complex_rotation(tmp_path):
                                                 outputs={"z": ("z", np.array([0]))}))
     assert res.outputs["z"].dtype == np.complex128
     np.testing.assert_allclose(res.outputs["z"][:, 0], np.exp(2j * res.time), atol=1e-10)
+
+
+def test_unknown_input_is_an_error(tmp_path):
+    case = testing.exponential_decay()
+    be, model = _load(case.system, tmp_path)
+    with pytest.raises(SolverError, match="not inputs of the model"):
+        be.integrate(model, SimulationRequest(simulation_time=1.0, step_size=0.1,
+                                              outputs=case.outputs,
+                                              inputs={"u": np.zeros((10, 1))}))

@@ -180,6 +180,10 @@ def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...]
 
 def _inputs(h: Handle, request: SimulationRequest, n_steps: int, dtype: torch.dtype
             ) -> list[torch.Tensor]:
+    unknown = set(request.inputs) - set(h.system.inputs)
+    if unknown:
+        raise SolverError(f"inputs {sorted(unknown)} are not inputs of the model (its inputs: "
+                          f"{sorted(h.system.inputs) or 'none'})")
     out = []
     for name in h.layout.inputs:
         spec = h.system.inputs[name]
