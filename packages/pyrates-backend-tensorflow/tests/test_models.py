@@ -91,3 +91,15 @@ def test_fit_recovers_coupling_and_time_constant():
     assert start.get_var("p1/qif_op/tau") == pytest.approx(res.values["p1/qif_op/tau"])
     assert start.edges[0][3]["weight"] == pytest.approx(
         res.values["p1/qif_op/r->p2/qif_op/r_in:weight"])
+
+
+def test_graph_mode_gradient_equals_xla(delayed_target):
+    """Gradients through the plain graph (one outer tape) equal those taken inside XLA."""
+    circuit = qif_pair(7.0, 1.1, 0.537)
+    xla = loss_gradient(circuit, PARAMS, delayed_target, OUT2, T, DT, solver="heun",
+                        backend="tensorflow")
+    graph = loss_gradient(circuit, PARAMS, delayed_target, OUT2, T, DT, solver="heun",
+                          backend="tensorflow", jit_compile=False)
+    assert graph[0] == pytest.approx(xla[0], rel=1e-12)
+    for name, g in xla[1].items():
+        assert graph[1][name] == pytest.approx(g, rel=1e-9)

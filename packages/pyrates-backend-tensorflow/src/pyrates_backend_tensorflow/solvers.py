@@ -194,7 +194,7 @@ def _inputs(h: Handle, request: SimulationRequest, n_steps: int, dtype: tf.DType
 
 
 def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], dtype: tf.DType,
-                n_steps: int, stride: int, n_samples: int, jit: bool) -> Any:
+                n_steps: int, stride: int, n_samples: int, jit: bool | None) -> Any:
     """The compiled time loop for one run layout."""
     system, lay = h.system, h.layout
     dt = float(request.step_size)
@@ -295,18 +295,28 @@ def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], 
         outs = tuple(tf.transpose(ta.stack(), [1, 0, 2]) for ta in tas)
         return outs, y
 
+    if jit is None:  # the plain Python function, for callers that trace it themselves
+        return loop
     return tf.function(loop, reduce_retracing=True, jit_compile=jit)
 
 
-def simulate(h: Handle, request: SimulationRequest,
-             overrides: dict[str, tf.Tensor] | None = None,
-             delay_overrides: dict[int, tf.Tensor] | None = None,
-             differentiable: bool = False) -> Trajectory:
-    """Integrate with the fixed-step ``request.solver``; outputs stay TensorFlow tensors.
+@dataclass
+class Prepared:
+    """The loop's arguments for one run, and what identifies its compiled loop."""
 
-    ``differentiable=True`` runs the graph without XLA: TensorFlow cannot hand the loop's
-    gradient accumulators from an XLA cluster to the tape.
-    """
+    key: tuple
+    args: tuple
+    """(y0, bufs, head, series, edges, tables)."""
+    lengths: dict[str, int]
+    dtype: tf.DType
+    n_steps: int
+    stride: int
+    n_samples: int
+
+
+def prepare(h: Handle, request: SimulationRequest, overrides: dict[str, tf.Tensor] | None = None,
+            delay_overrides: dict[int, tf.Tensor] | None = None) -> Prepared:
+    """Check ``request`` and build the loop arguments (differentiable in the overrides)."""
     system, lay = h.system, h.layout
     if request.solver not in STAGE_OFFSETS:
         raise SolverError(f"solver '{request.solver}' is not supported by the tensorflow "
@@ -330,24 +340,52 @@ def simulate(h: Handle, request: SimulationRequest,
                               f"{system.n_state} state variables")
         y = tf.broadcast_to(tf.constant(y0.reshape(1, -1), dtype=dtype), [batch, system.n_state])
         bufs = _initial_history(h, request, lengths, y, head, series, edges, tables[0], dtype)
-        plan_outputs(system, request.outputs)
-        jit = h.jit_compile and not differentiable
-        key = (jit, request.solver, n_steps, stride, n_samples, dt, tuple(lengths.items()),
-               tuple((k, v[0], tuple(np.atleast_1d(v[1]).tolist()) if v[1] is not None else None)
-                     for k, v in request.outputs.items()))
-        if key not in h.loops:
-            h.loops[key] = _build_loop(h, request, lengths, dtype, n_steps, stride, n_samples,
-                                       jit)
-        outs, y = h.loops[key](y, bufs, head, series, edges, tables)
+    plan_outputs(system, request.outputs)
+    key = (request.solver, n_steps, stride, n_samples, dt, tuple(lengths.items()),
+           tuple((k, v[0], tuple(np.atleast_1d(v[1]).tolist()) if v[1] is not None else None)
+                 for k, v in request.outputs.items()))
+    return Prepared(key, (y, bufs, head, series, edges, tables), lengths, dtype, n_steps,
+                    stride, n_samples)
+
+
+def loop_function(h: Handle, request: SimulationRequest, prep: Prepared,
+                  jit: bool | None) -> Any:
+    """The (cached) loop ``f(y0, bufs, head, series, edges, tables) -> (outputs, y)``."""
+    key = (jit, *prep.key)
+    if key not in h.loops:
+        h.loops[key] = _build_loop(h, request, prep.lengths, prep.dtype, prep.n_steps,
+                                   prep.stride, prep.n_samples, jit)
+    return h.loops[key]
+
+
+def check_finite(h: Handle, y: tf.Tensor, t_end: float) -> None:
+    """Raise :class:`DivergenceError` naming the states that are not finite."""
     if not bool(tf.reduce_all(tf.math.is_finite(tf.abs(y)))):
         yy = y.numpy()
-        bad = [s.name for s in system.states
+        bad = [s.name for s in h.system.states
                if not np.all(np.isfinite(yy[:, s.start:s.start + s.size]))]
         raise DivergenceError(f"the simulation diverged: state variable(s) {', '.join(bad)} are "
-                              f"non-finite at t = {n_steps * dt:g}; try a smaller step size or "
-                              "check the parameters")
-    times = np.arange(n_samples) * stride * dt
-    return Trajectory(times, dict(zip(request.outputs, outs, strict=True)), y, n_steps,
+                              f"non-finite at t = {t_end:g}; try a smaller step size or check "
+                              "the parameters")
+
+
+def simulate(h: Handle, request: SimulationRequest,
+             overrides: dict[str, tf.Tensor] | None = None,
+             delay_overrides: dict[int, tf.Tensor] | None = None,
+             differentiable: bool = False) -> Trajectory:
+    """Integrate with the fixed-step ``request.solver``; outputs stay TensorFlow tensors.
+
+    ``differentiable=True`` runs the graph without XLA, so that an outer ``GradientTape`` can
+    differentiate it (TensorFlow cannot hand a loop's gradient accumulators out of an XLA
+    cluster; :mod:`pyrates_backend_tensorflow.fit` differentiates inside XLA instead).
+    """
+    prep = prepare(h, request, overrides, delay_overrides)
+    with tf.device(h.device):
+        outs, y = loop_function(h, request, prep, h.jit_compile and not differentiable)(
+            *prep.args)
+    check_finite(h, y, prep.n_steps * request.step_size)
+    times = np.arange(prep.n_samples) * prep.stride * request.step_size
+    return Trajectory(times, dict(zip(request.outputs, outs, strict=True)), y, prep.n_steps,
                       bool(request.batch_params))
 
 
