@@ -3,9 +3,9 @@
 The time loop is a ``tf.while_loop`` over samples with an inner loop over the steps between
 two samples, traced once per model and run layout (cached on the handle), compiled with XLA
 (option ``jit_compile``, default on) and reused across runs and fitting epochs. Tensors that
-come in from outside (parameters, edge weights, delay
-interpolation weights) are differentiable with ``tf.GradientTape``; the history of a delayed
-symbol is a loop variable re-assembled with ``tf.concat`` at every step (no in-place writes).
+come in from outside (parameters, edge weights, delay interpolation weights) are
+differentiable with ``tf.GradientTape``; the history of a delayed symbol is a loop variable
+re-assembled with ``tf.concat`` at every step (no in-place writes).
 Rows follow the PyRates 1.x convention (row 0 = the initial state, ``t_k = k*s``,
 ``k = 0..n-1``; the state at ``T`` is the final state). Non-finite states are reported after
 the run.
