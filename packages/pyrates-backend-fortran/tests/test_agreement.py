@@ -26,7 +26,7 @@ def _both(circuit_path_or_obj, **kwargs):
 @pytest.mark.parametrize("solver", ["euler", "rk4"])
 def test_jansen_rit(solver: str) -> None:
     """JRC: pyramidal PSPs over 1 s equal numpy's (alpha rhythm, nonlinear sigmoid)."""
-    outputs = {"V_e": "pc/rpo_e_in/V", "V_i": "pc/rpo_i/V"}
+    outputs = {"V_e": "pc/rpo_e_in/v", "V_i": "pc/rpo_i/v"}
     a, b = _both("model_templates.neural_mass_models.jansenrit.JRC", simulation_time=1.0,
                  step_size=1e-4, sampling_step_size=1e-3, outputs=outputs, solver=solver)
     x, y = common_times(a, b, 1e-4)

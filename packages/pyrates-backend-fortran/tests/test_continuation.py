@@ -196,7 +196,7 @@ def test_jansen_rit_hopf_points_vs_simulation() -> None:
         assert hopf[2] == pytest.approx(315.70, abs=0.05)
         assert folds[1] == pytest.approx(113.59, abs=0.05)
         upper = eq.points[eq.points["u"].between(250.0, 380.0) &
-                          (eq.points["pc/rpo_e_in/V"] > 0.02)].sort_values("u")
+                          (eq.points["pc/rpo_e_in/v"] > 0.02)].sort_values("u")
         grid = np.array([305.0, 311.0, 320.0, 326.0])
         rates = [_growth_rate(model, _equilibrium(model, upper, u), u) for u in grid]
         assert rates[0] > 0 and rates[-1] < 0  # growth below the Hopf point, decay above

@@ -28,7 +28,7 @@ def _on_common_times(a: pd.DataFrame, b: pd.DataFrame) -> float:
 
 def test_jrc_rk4_equals_numpy() -> None:
     """Fixed-step RK4 in DifferentialEquations.jl and in numpy: the same trajectory."""
-    out = {"V_e": "pc/rpo_e_in/V", "V_i": "pc/rpo_i/V"}
+    out = {"V_e": "pc/rpo_e_in/v", "V_i": "pc/rpo_i/v"}
     ref = CircuitTemplate.from_yaml(JRC).run(0.1, 1e-4, outputs=out, solver="rk4")
     got = CircuitTemplate.from_yaml(JRC).run(0.1, 1e-4, outputs=out, solver="rk4",
                                              backend="julia")

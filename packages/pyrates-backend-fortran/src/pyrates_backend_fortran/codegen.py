@@ -72,7 +72,12 @@ def declarations(system: SystemIR, lay: Layout, vt: str) -> list[str]:
         return f"{ftype} :: {name}" + ("" if size == 1 else f"({size})")
 
     for slot in lay.params:
-        lines.append(decl("integer" if slot.integer else vt, slot.fname, slot.size))
+        ftype = "integer" if slot.integer else vt
+        if slot.name in lay.matrices:
+            rows, cols = lay.matrices[slot.name]
+            lines.append(f"{ftype} :: {slot.fname}({rows}, {cols})")
+        else:
+            lines.append(decl(ftype, slot.fname, slot.size))
     for s in system.states:
         lines.append(decl(vt, lay.names[s.name], s.size))
     for name, (_, size) in lay.inputs.items():
@@ -92,7 +97,12 @@ def param_binding(lay: Layout, real: str, integer: str) -> list[str]:
     out = []
     for slot in lay.params:
         src = integer if slot.integer else real
-        out.append(f"{slot.fname} = {src}{_slice(slot.offset, slot.size)}")
+        if slot.name in lay.matrices:
+            rows, cols = lay.matrices[slot.name]
+            out.append(f"{slot.fname} = reshape({src}{_slice(slot.offset, slot.size)}, "
+                       f"(/{rows}, {cols}/))")
+        else:
+            out.append(f"{slot.fname} = {src}{_slice(slot.offset, slot.size)}")
     return out
 
 
@@ -200,6 +210,8 @@ def _helpers(vt: str) -> list[str]:
         "    end if",
         "  end do",
         "end function pr_interp",
+        "",
+        *_RANDN,
     ] if vt == "real(8)" else [
         "elemental function pr_rint(x) result(r)",
         "  real(8), intent(in) :: x",
@@ -207,7 +219,20 @@ def _helpers(vt: str) -> list[str]:
         "  r = anint(x)",
         "  if (abs(x - aint(x)) == 0.5d0) r = 2.0d0 * anint(x / 2.0d0)",
         "end function pr_rint",
+        "",
+        *_RANDN,
     ]
+
+
+_RANDN = [
+    "function pr_randn() result(r)",
+    "  ! A standard normal draw (Box-Muller on two uniform draws).",
+    "  real(8) :: r, a, b",
+    "  call random_number(a)",
+    "  call random_number(b)",
+    "  r = sqrt(-2.0d0 * log(1.0d0 - a)) * cos(2.0d0 * 3.14159265358979324d0 * b)",
+    "end function pr_randn",
+]
 
 
 def _state_binding(system: SystemIR, lay: Layout, y: str) -> list[str]:
@@ -303,7 +328,7 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
             return f"pr_es{int(expr.args[1])}"
         return lay.temps[expr]
 
-    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex)
+    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex, lay.matrices)
 
     def delayed(j: int) -> list[str]:
         read = lay.reads[j]
