@@ -94,7 +94,8 @@ def test_get_run_func_vector_field_equals_numpy() -> None:
         order = [idx["p/qif_op/r"], idx["p/qif_op/v"]]
         state = np.zeros(2)
         state[order] = y
-        out.append(np.asarray(func(0.0, state, *args))[order])
+        assert args[0] == 0.0 and len(args[1]) == 2  # 1.x: args start with t and y
+        out.append(np.asarray(func(0.0, state, *args[2:]))[order])
     assert np.allclose(out[0], out[1], rtol=1e-14, atol=1e-14)
     r, v = y
     assert out[1][0] == pytest.approx(1 / np.pi + 2 * r * v)

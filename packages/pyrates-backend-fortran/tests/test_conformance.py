@@ -12,6 +12,12 @@ from pyrates_core import testing as kit
 pytestmark = needs_gfortran
 
 
+@pytest.fixture(scope="module")
+def backend() -> FortranBackend:
+    """One backend for the kit's checks."""
+    return FortranBackend()
+
+
 def test_protocol() -> None:
     """Every IR function is printable and every solver has a spec."""
     backend = FortranBackend()
@@ -21,7 +27,3 @@ def test_protocol() -> None:
 
 class TestKit(kit.BackendConformance):
     """Every reference case with euler, heun and rk4 against its exact solution."""
-
-    @pytest.fixture(scope="class")
-    def backend(self) -> FortranBackend:
-        return FortranBackend()

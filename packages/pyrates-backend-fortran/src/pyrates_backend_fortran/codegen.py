@@ -132,6 +132,9 @@ def delayed_lines(lay: Layout, j: int, n_sym: int, target: str) -> list[str]:
     a tap's ``pr_doff`` is ``source - lag * n_sym`` (1-based). The ring buffer holds every
     step twice (slots ``m`` and ``m + L``), so the ``L`` steps ending with the newest one are
     contiguous and a tap is one load at ``(pos + L) * n_sym + doff``, without wrapping.
+    With the zero pre-history (``pr_hmode = 0``) a tap counts from its activation step
+    ``pr_dact`` on (the first step whose stage reads a time ``>= 0``, ``> 0`` after the start
+    of a step); before it the read is 0, as in the NumPy backend.
     """
     read = lay.reads[j]
     h = read.history + 1
@@ -140,7 +143,9 @@ def delayed_lines(lay: Layout, j: int, n_sym: int, target: str) -> list[str]:
             f"do pr_i = 1, {read.n_out}",
             "  pr_acc = 0",
             "  do pr_e = pr_drp(pr_b + pr_i) + 1, pr_drp(pr_b + pr_i + 1)",
-            f"    pr_acc = pr_acc + pr_dw(pr_e) * pr_hbuf(pr_pos({h}) + pr_doff(pr_e))",
+            "    if (pr_hmode == 1 .or. pr_n >= pr_dact(pr_e)) then",
+            f"      pr_acc = pr_acc + pr_dw(pr_e) * pr_hbuf(pr_pos({h}) + pr_doff(pr_e))",
+            "    end if",
             "  end do",
             f"  {out} = {out} + pr_acc",
             "end do"]
@@ -284,12 +289,13 @@ def _push_lines(system: SystemIR, lay: Layout, step: str, states: bool) -> list[
 
 
 def _fill(h: int, n: int, value: str) -> list[str]:
-    """Pre-history: every slot ('initial') or only the two copies of step 0 ('zero')."""
+    """Pre-history: the initial value in every slot, for both history modes (the zero
+    pre-history is the taps' activation step, so interpolation stencils near ``t = 0`` see a
+    continuous history, as in the NumPy backend).
+    """
     return [f"do pr_m = 0, 2 * pr_hlen({h}) - 1",
-            f"  if (pr_hmode == 1 .or. modulo(pr_m, pr_hlen({h})) == 0) then",
-            f"    pr_hbuf(pr_hoff({h}) + pr_m * {n} + 1:pr_hoff({h}) + pr_m * {n} + {n}) = "
+            f"  pr_hbuf(pr_hoff({h}) + pr_m * {n} + 1:pr_hoff({h}) + pr_m * {n} + {n}) = "
             f"{value}",
-            "  end if",
             "end do"]
 
 
@@ -342,7 +348,7 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
             "pr_nrec", "pr_rec", "pr_rsym", "pr_ridx", "pr_npr", "pr_p", "pr_npi", "pr_ip",
             "pr_nu", "pr_nrows", "pr_u", "pr_nhb", "pr_hbuf", "pr_nhist", "pr_hoff", "pr_hlen",
             "pr_hmode", "pr_ntab", "pr_ndrp", "pr_dbase", "pr_drp", "pr_nde", "pr_doff",
-            "pr_dw", "pr_status"]
+            "pr_dw", "pr_dact", "pr_status"]
     src = [GENERATED_MARK,
            f"subroutine {SIMULATE}({', '.join(args)})",
            "  implicit none",
@@ -359,7 +365,7 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
            f"  {vt}, intent(inout) :: pr_hbuf(pr_nhb)",
            "  integer, intent(in) :: pr_hoff(pr_nhist), pr_hlen(pr_nhist)",
            "  integer, intent(in) :: pr_dbase(3 * pr_ntab + 1), pr_drp(pr_ndrp)",
-           "  integer, intent(in) :: pr_doff(pr_nde)",
+           "  integer, intent(in) :: pr_doff(pr_nde), pr_dact(pr_nde)",
            f"  {vt}, intent(in) :: pr_dw(pr_nde)",
            "  integer, intent(out) :: pr_status",
            f"  {vt} :: pr_k1({ny}), pr_k2({ny}), pr_k3({ny}), pr_k4({ny}), pr_yt({ny})",

@@ -136,7 +136,8 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
         pr_hmode=1 if request.history == "initial" else 0, pr_ntab=len(lay.reads),
         pr_dbase=taps.base, pr_drp=nonempty(taps.rows, np.int32),
         pr_doff=nonempty(taps.offset, np.int32),
-        pr_dw=nonempty(taps.weight, system.value_dtype))
+        pr_dw=nonempty(taps.weight, system.value_dtype),
+        pr_dact=nonempty(taps.activation, np.int32))
     run_time = time.perf_counter() - start
     final = y[:system.n_state].copy()
     if status >= 0:
