@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pyrates_frontend.circuit import CircuitTemplate
+from pyrates_frontend.fitting import fit, loss_gradient
 from pyrates_frontend.population import Connectivity, PopulationTemplate
 from pyrates_frontend.simulation import integrate
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, OperatorTemplate
@@ -17,6 +18,8 @@ __all__ = [
     "PopulationTemplate",
     "clear",
     "clear_frontend_caches",
+    "fit",
     "integrate",
+    "loss_gradient",
     "save",
 ]

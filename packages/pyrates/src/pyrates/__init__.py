@@ -24,7 +24,9 @@ from pyrates_frontend import (
     PopulationTemplate,
     clear,
     clear_frontend_caches,
+    fit,
     integrate,
+    loss_gradient,
     save,
 )
 from pyrates_sweep import grid_search
@@ -44,7 +46,9 @@ __all__ = [
     "__version__",
     "clear",
     "clear_frontend_caches",
+    "fit",
     "grid_search",
     "integrate",
+    "loss_gradient",
     "save",
 ]
