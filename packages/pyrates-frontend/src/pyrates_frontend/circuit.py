@@ -470,10 +470,23 @@ class CircuitTemplate(Template):
                         **kwargs)
 
     def get_jacobian_func(self, func_name: str, step_size: float | None = None,
+                          inputs: dict[str, Any] | None = None, backend: str | None = None,
+                          vectorize: bool = True, verbose: bool = True, clear: bool = False,
+                          in_place: bool = True, sparse: bool = False,
                           **kwargs: Any) -> tuple[Any, tuple, tuple[str, ...], dict[str, Any]]:
-        """The Jacobian of the vector field (PyRates 1.x API; not available yet)."""
-        raise NotImplementedError("get_jacobian_func is coming with issue 16 (Jacobians and "
-                                  "populations)")
+        """Generate the Jacobian ``J(t, y, *params)`` of the vector field (PyRates 1.2 API).
+
+        Returns ``(func, args, arg_names, state_indices)`` as :meth:`get_run_func`: ``func``
+        returns the ``n x n`` matrix, or ``(J0, [J_tau1, ...])`` for delayed systems (``J_tauk``:
+        derivative with respect to ``y(t - tau_k)``, coefficients at ``y(t - tau) = y(t)``);
+        ``sparse=True``: ``scipy.sparse.csr_matrix`` matrices. Computed symbolically (sympy)
+        from the compiled system; the backend must declare the ``jacobian`` capability.
+        """
+        from pyrates_frontend.jacobian import jacobian_func
+
+        return jacobian_func(self, func_name, step_size=step_size, inputs=inputs,
+                             backend=backend, vectorize=vectorize, verbose=verbose, clear=clear,
+                             in_place=in_place, sparse=sparse, **kwargs)
 
     def to_yaml(self, path: str | Path, template_name: str | None = None,
                 overwrite: bool = False) -> Path:
