@@ -59,7 +59,8 @@ class CircuitTemplate(Template):
     def __init__(self, name: str, path: str | None = None,
                  nodes: dict[str, NodeTemplate | str] | None = None,
                  circuits: dict[str, CircuitTemplate | str] | None = None,
-                 edges: Sequence[Any] | None = None, description: str = "") -> None:
+                 edges: Sequence[Any] | None = None, description: str = "",
+                 populations: Any = None, connections: Sequence[Any] | None = None) -> None:
         super().__init__(name, path, description)
         self.nodes: dict[str, NodeTemplate] = {}
         self.circuits: dict[str, CircuitTemplate] = {}
@@ -82,6 +83,11 @@ class CircuitTemplate(Template):
             self._check_label(label)
             self.circuits[label] = resolve_template(circ, CircuitTemplate, f"circuit '{self.path}'")
         self.add_edges(edges or [])
+        self.connections: list[Any] = []
+        if populations is not None or connections is not None:
+            from pyrates_frontend.population import add_populations
+
+            add_populations(self, populations, connections)
 
     def _check_label(self, label: str) -> None:
         if not isinstance(label, str) or "/" in label or not label or label == "all":
@@ -208,7 +214,8 @@ class CircuitTemplate(Template):
         nodes: dict[str, NodeDef] = {}
         edges: list[EdgeDef] = []
         self._flatten("", nodes, edges, {})
-        return NetworkDef(nodes, edges, self.name)
+        conns = [e for e in edges if not isinstance(e, EdgeDef)]  # populations' matrices
+        return NetworkDef(nodes, [e for e in edges if isinstance(e, EdgeDef)], self.name, conns)
 
     def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
                  outer: dict[str, Any]) -> None:
@@ -221,6 +228,7 @@ class CircuitTemplate(Template):
         for label, circ in self.circuits.items():
             sub = {k: v for k, v in values.items() if k.startswith(f"{prefix}{label}/")}
             circ._flatten(f"{prefix}{label}/", nodes, edges, sub)
+        edges += [c.to_def(prefix) for c in getattr(self, "connections", [])]
         for src, tgt, tpl, attrs in self.edges:
             a = dict(attrs)
             known = {k: a.pop(k) for k in _EDGE_KEYS if k in a}
