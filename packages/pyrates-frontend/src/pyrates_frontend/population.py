@@ -66,8 +66,7 @@ class PopulationTemplate:
                         f"population '{self.name}': '{op_name}/{var}' of node "
                         f"'{self.node.path}' has shape {value.shape}; populations need "
                         "scalar variables (one per unit)")
-                if decl.kind != "constant" or self.n == 1:
-                    op.variables[var] = decl.copy(np.full(self.n, value.reshape(())[()]))
+                op.variables[var] = decl.copy(np.full(self.n, value.reshape(())[()]))
         return NodeDef(base.operators, self.node.name)
 
 
