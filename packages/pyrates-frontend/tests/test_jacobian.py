@@ -82,6 +82,11 @@ def test_kuramoto_mean_field_complex_wirtinger():
     s = k @ y
     analytic = np.diag((10j - 1.0) - np.conj(s) * y) + k / 2
     assert np.allclose(jac, analytic, atol=1e-12)
+    op = OperatorTemplate(name="nh_op", equations=["w = conj(z)", "z' = -z + conj(w)"],
+                          variables={"z": "output(0.5+0.1j)", "w": "variable(0.0+0.0j)"})
+    bad = CircuitTemplate("nh", nodes={"p": NodeTemplate("nh", operators=[op])})
+    with pytest.raises(Exception, match="not a holomorphic function"):
+        bad.get_jacobian_func("nh_jac", 1e-3, verbose=False)
 
 
 def test_vdp_analytic_entries_and_sparse():

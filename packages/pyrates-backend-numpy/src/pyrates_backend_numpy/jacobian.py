@@ -147,6 +147,7 @@ class _JacobianEmitter:
             return (f"_mat({self.consts(f.rows, 'int64')}, {self.consts(f.cols, 'int64')}, "
                     f"{vals}, {f.shape})")
         assert f.bundle is not None and f.edges is not None
+        assert f.rows is not None and f.cols is not None
         b = self.system.edges[f.bundle]
         return (f"_edges({self.names[b.weights]}, {b.n_edges}, {self.consts(f.edges, 'int64')}, "
                 f"{self.consts(f.rows, 'int64')}, {self.consts(f.cols, 'int64')}, {f.shape})")

@@ -257,7 +257,7 @@ class _Builder:
                     raise EquationError(f"the complex Jacobian needs conj/real/imag/abs of a "
                                         f"variable, got '{e}': introduce a variable for "
                                         f"'{e.args[0]}'")
-                if a.name in self.assign and not self._holomorphic(a.name):
+                if not self._holomorphic(a.name):
                     raise EquationError(f"'{e}': '{a}' is not a holomorphic function of the "
                                         "state; the Wirtinger Jacobian of it is not supported")
                 c = cs(a)
@@ -273,10 +273,20 @@ class _Builder:
         return rewrite(expr)
 
     def _holomorphic(self, name: str) -> bool:
-        expr = self.assign[name].expr
+        """Whether symbol ``name`` is a holomorphic function of the state (no conj/re/im/abs
+        on the way from the states to it).
+        """
+        if name in self.assign:
+            expr: sp.Basic = self.assign[name].expr
+        elif name in self.linear:
+            expr = self.linear[name][0]
+        else:
+            return True
         if expr.atoms(sp.conjugate, sp.re, sp.im, sp.Abs):
             return False
-        return all(self._holomorphic(s.name) for s in expr.free_symbols if s.name in self.assign)
+        names = {s.name for s in expr.free_symbols}
+        names |= {str(f.args[0]) for f in expr.atoms(EdgeSum, Past)}
+        return all(self._holomorphic(n) for n in names if n != name)
 
     def _clean(self, coef: sp.Expr, where: sp.Expr) -> sp.Expr:
         if coef.has(sp.Derivative, sp.Subs):
