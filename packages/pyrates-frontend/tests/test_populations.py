@@ -163,3 +163,29 @@ def test_population_errors():
                                                   np.ones((4, 5)))])
     with pytest.raises(TemplateError, match="source element 4"):
         c.run(0.01, DT, verbose=False)
+
+
+def test_inputs_to_population_units_equal_explicit():
+    """inputs={'e/se_op/r_ext': array (n_steps, n)} drives the units one column each, as
+    'all/se_op/r_ext' drives n explicit nodes; 'e/se_op/r_ext[1]' drives unit 1 alone."""
+    n = 4
+    w = _weights(n, seed=4)
+    u = np.zeros((int(T / DT), n))
+    u[:, 1] = 5.0
+    u[50:, 3] = 2.0
+    c = CircuitTemplate("pin", populations=[_pop(n)], connections=[
+        Connectivity("e/rate_op/r", "e/se_op/r_in", w)])
+    got = c.run(T, DT, inputs={"e/se_op/r_ext": u}, outputs={"r": "e/rate_op/r"},
+                verbose=False).to_numpy()
+    ref = _explicit(n, w).run(T, DT, inputs={"all/se_op/r_ext": u},
+                              outputs={"r": "all/rate_op/r"}, verbose=False).to_numpy()
+    assert np.abs(got - ref).max() < 1e-12
+    one = CircuitTemplate("pin1", populations=[_pop(n)], connections=[
+        Connectivity("e/rate_op/r", "e/se_op/r_in", w)])
+    single = one.run(T, DT, inputs={"e/se_op/r_ext[1]": u[:, 1]}, outputs={"r": "e/rate_op/r"},
+                     verbose=False).to_numpy()
+    u1 = u.copy()
+    u1[:, 3] = 0.0
+    ref1 = _explicit(n, w).run(T, DT, inputs={"all/se_op/r_ext": u1},
+                               outputs={"r": "all/rate_op/r"}, verbose=False).to_numpy()
+    assert np.abs(single - ref1).max() < 1e-12 and np.abs(single - ref).max() > 1e-6
