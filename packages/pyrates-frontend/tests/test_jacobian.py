@@ -286,3 +286,14 @@ def test_gallery_jacobian_in_an_implicit_solver():
     without = solve_ivp(lambda t, y: f(t, y, *fargs), (0.0, 5.0), y0, **opts)
     assert with_j.success and without.success and calls
     assert np.abs(with_j.y - without.y).max() < 1e-7
+
+
+def test_past_gives_a_delayed_block():
+    """x' = -x + a tanh(past(x, 0.5)): J0 = -1, J_0.5 = a (1 - tanh(x)^2) at y(t-0.5) = y."""
+    op = OperatorTemplate(name="dop", equations=["x' = -x + a*tanh(past(x, 0.5))"],
+                          variables={"x": "output(0.3)", "a": 2.0})
+    c = CircuitTemplate("d", nodes={"p": NodeTemplate("n", operators=[op])})
+    j, ja, _, _ = c.get_jacobian_func("dj", 1e-3, verbose=False)
+    j0, (j_half,) = j(*ja)
+    assert j0[0, 0] == -1.0
+    assert j_half[0, 0] == pytest.approx(2.0 * (1 - np.tanh(0.3) ** 2), rel=1e-14)
