@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pyrates_core.errors import VariableNotFoundError
+from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_frontend import (
     CircuitTemplate,
     Connectivity,
@@ -92,9 +92,10 @@ def test_clear_and_population_placeholders(model_file):
     assert c._run_cache
     clear(c)
     assert not c._run_cache
-    for cls in (PopulationTemplate, Connectivity):
-        with pytest.raises(NotImplementedError, match="issue 16"):
-            cls("p")
+    with pytest.raises(TemplateError, match="positive integer"):
+        PopulationTemplate("p", next(iter(c.nodes.values())), 0)
+    with pytest.raises(TemplateError, match="matrix"):
+        Connectivity("a/op/x", "b/op/y", [1.0, 2.0])
 
 
 def test_clear_forgets_the_remembered_state_but_not_update_var(model_file):
@@ -109,7 +110,7 @@ def test_clear_forgets_the_remembered_state_but_not_update_var(model_file):
     assert c.get_var("p/decay_op/x") == 3.0
 
 
-def test_jacobian_placeholder(model_file):
+def test_jacobian_of_decay(model_file):
     c = CircuitTemplate.from_yaml(f"{model_file}/decay")
-    with pytest.raises(NotImplementedError, match="issue 16"):
-        c.get_jacobian_func("jac", step_size=0.1)
+    jac, args, _, _ = c.get_jacobian_func("jac", step_size=0.1, verbose=False)
+    assert jac(*args).tolist() == [[-0.5]]  # x' = -k x + u, k = 0.5

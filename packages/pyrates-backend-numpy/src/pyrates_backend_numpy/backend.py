@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from pyrates_backend_numpy.codegen import generate_source
+from pyrates_backend_numpy.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_numpy.jit import choose_numba
 from pyrates_backend_numpy.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_numpy.solvers import (
@@ -109,7 +110,7 @@ class NumpyBackend:
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute",
-         "batch"})
+         "batch", "jacobian"})
     """``batch``: the sets of ``request.batch_params`` run one after the other on the one loaded
     (and compiled) model (:func:`pyrates_core.runtime.run_batch`): no recompilation, but no
     vectorized speed-up over separate calls either."""
@@ -133,6 +134,8 @@ class NumpyBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the module source for ``system`` (no file-system access)."""
+        if options.target == "jacobian":
+            return generate_jacobian(self.name, system, options)
         generated: dict[bool, tuple[str, Any]] = {}
 
         def source_for(jit: bool) -> tuple[str, Any]:
@@ -159,6 +162,8 @@ class NumpyBackend:
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
         """Write the source below ``workdir``, import it, and (numba) compile the loop."""
+        if code.metadata.get("jacobian"):
+            return load_jacobian(code, workdir, file_name)
         workdir = Path(workdir)
         stem = Path(file_name).stem if file_name else f"pyrates_model_{next(_counter)}"
         path = workdir / (Path(file_name).name if file_name else stem + code.suffix)

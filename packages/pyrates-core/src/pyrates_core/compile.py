@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
+from pyrates_core.connectivity import wire_connections
 from pyrates_core.delays import gamma_chain
 from pyrates_core.edge_nodes import expand_edge_operators
 from pyrates_core.equations import parse_equation
@@ -526,9 +527,11 @@ def compile_network(network: NetworkDef, *, vectorize: bool = True,
             raise TemplateError(
                 f"edge {e.source} -> {e.target}: unknown attribute(s) {sorted(e.attrs)}; an edge "
                 "without template takes 'weight', 'delay' and 'spread'")
+    connections = list(network.connections)
     network = expand_edge_operators(network)
     b = _Builder(network, vectorize, inputs or set(), float_precision)
     b.build_groups()
     b.wire_node_inputs()
     b.wire_edges()
+    wire_connections(b, connections)
     return b.finalize()

@@ -138,3 +138,6 @@ class NetworkDef:
     nodes: dict[str, NodeDef]
     edges: list[EdgeDef] = field(default_factory=list)
     name: str = "circuit"
+    connections: list[Any] = field(default_factory=list)
+    """Matrix connections (:class:`pyrates_core.connectivity.ConnectionDef`), lowered as
+    whole arrays (populations)."""

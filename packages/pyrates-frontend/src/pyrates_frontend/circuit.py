@@ -59,7 +59,8 @@ class CircuitTemplate(Template):
     def __init__(self, name: str, path: str | None = None, description: str = "",
                  circuits: dict[str, CircuitTemplate | str] | None = None,
                  nodes: dict[str, NodeTemplate | str] | None = None,
-                 edges: Sequence[Any] | None = None) -> None:
+                 edges: Sequence[Any] | None = None, populations: Any = None,
+                 connections: Sequence[Any] | None = None) -> None:
         super().__init__(name, path, description)
         self.nodes: dict[str, NodeTemplate] = {}
         self.circuits: dict[str, CircuitTemplate] = {}
@@ -82,6 +83,11 @@ class CircuitTemplate(Template):
             self._check_label(label)
             self.circuits[label] = resolve_template(circ, CircuitTemplate, f"circuit '{self.path}'")
         self.add_edges(edges or [])
+        self.connections: list[Any] = []
+        if populations is not None or connections is not None:
+            from pyrates_frontend.population import add_populations
+
+            add_populations(self, populations, connections)
 
     def _check_label(self, label: str) -> None:
         if not isinstance(label, str) or "/" in label or not label or label == "all":
@@ -208,7 +214,8 @@ class CircuitTemplate(Template):
         nodes: dict[str, NodeDef] = {}
         edges: list[EdgeDef] = []
         self._flatten("", nodes, edges, {})
-        return NetworkDef(nodes, edges, self.name)
+        conns = [e for e in edges if not isinstance(e, EdgeDef)]  # populations' matrices
+        return NetworkDef(nodes, [e for e in edges if isinstance(e, EdgeDef)], self.name, conns)
 
     def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
                  outer: dict[str, Any]) -> None:
@@ -221,6 +228,7 @@ class CircuitTemplate(Template):
         for label, circ in self.circuits.items():
             sub = {k: v for k, v in values.items() if k.startswith(f"{prefix}{label}/")}
             circ._flatten(f"{prefix}{label}/", nodes, edges, sub)
+        edges += [c.to_def(prefix) for c in getattr(self, "connections", [])]
         for src, tgt, tpl, attrs in self.edges:
             a = dict(attrs)
             known = {k: a.pop(k) for k in _EDGE_KEYS if k in a}
@@ -470,10 +478,23 @@ class CircuitTemplate(Template):
                         **kwargs)
 
     def get_jacobian_func(self, func_name: str, step_size: float | None = None,
+                          inputs: dict[str, Any] | None = None, backend: str | None = None,
+                          vectorize: bool = True, verbose: bool = True, clear: bool = False,
+                          in_place: bool = True, sparse: bool = False,
                           **kwargs: Any) -> tuple[Any, tuple, tuple[str, ...], dict[str, Any]]:
-        """The Jacobian of the vector field (PyRates 1.x API; not available yet)."""
-        raise NotImplementedError("get_jacobian_func is coming with issue 16 (Jacobians and "
-                                  "populations)")
+        """Generate the Jacobian ``J(t, y, *params)`` of the vector field (PyRates 1.2 API).
+
+        Returns ``(func, args, arg_names, state_indices)`` as :meth:`get_run_func`: ``func``
+        returns the ``n x n`` matrix, or ``(J0, [J_tau1, ...])`` for delayed systems (``J_tauk``:
+        derivative with respect to ``y(t - tau_k)``, coefficients at ``y(t - tau) = y(t)``);
+        ``sparse=True``: ``scipy.sparse.csr_matrix`` matrices. Computed symbolically (sympy)
+        from the compiled system; the backend must declare the ``jacobian`` capability.
+        """
+        from pyrates_frontend.jacobian import jacobian_func
+
+        return jacobian_func(self, func_name, step_size=step_size, inputs=inputs,
+                             backend=backend, vectorize=vectorize, verbose=verbose, clear=clear,
+                             in_place=in_place, sparse=sparse, **kwargs)
 
     def to_yaml(self, path: str | Path, template_name: str | None = None,
                 overwrite: bool = False) -> Path:

@@ -1,25 +1,122 @@
-"""Placeholders for the population templates of PyRates 1.x (coming with issue 16)."""
+"""Populations of identical units and matrix connectivity between them (PyRates 1.1+ API).
+
+A :class:`PopulationTemplate` is ``n`` copies of a node, held as *one* node whose variables are
+length-``n`` vectors (element ``i`` is unit ``i``: ``'e/rate_op/r[3]'``; ``'e/rate_op/r'``
+addresses all units). A :class:`Connectivity` couples two such variables through a
+``(n_target, n_source)`` weight matrix (dense or ``scipy.sparse``), with optional per-entry
+delays and spreads; it is lowered straight into the system's edge arrays
+(:class:`pyrates_core.connectivity.ConnectionDef`), never into one object per unit or entry.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Connectivity", "PopulationTemplate"]
+import numpy as np
 
-_MESSAGE = ("{name} is coming with issue 16 (Jacobians and populations); until then, build "
-            "the nodes with NodeTemplate and connect them with "
-            "CircuitTemplate.add_edges_from_matrix")
+from pyrates_core.connectivity import ConnectionDef
+from pyrates_core.errors import TemplateError
+from pyrates_core.model import NodeDef
+from pyrates_frontend.building import resolve_template
+from pyrates_frontend.templates import NodeTemplate
+
+__all__ = ["Connectivity", "PopulationTemplate", "add_populations"]
 
 
 class PopulationTemplate:
-    """A vector-valued population of identical nodes (not available yet)."""
+    """``n`` identical units of ``node``; ``params`` maps ``'op/var'`` to a scalar (all units)
+    or a length-``n`` array (one value per unit).
+    """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError(_MESSAGE.format(name="PopulationTemplate"))
+    def __init__(self, name: str, node: NodeTemplate | str, n: int,
+                 params: dict[str, Any] | None = None) -> None:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise TemplateError(f"population '{name}': n must be a positive integer, got {n!r}")
+        self.name = name
+        self.path = name
+        self.node: NodeTemplate = resolve_template(node, NodeTemplate, f"population '{name}'")
+        self.n = int(n)
+        self.params: dict[str, Any] = dict(params or {})
+        for key, value in self.params.items():
+            self._check(key, value)
+
+    def _check(self, key: str, value: Any) -> None:
+        op, _, var = key.partition("/")
+        if op not in self.node.operators or var not in self.node.operators[op].variables:
+            raise TemplateError(f"population '{self.name}': params key '{key}' is not an "
+                                f"'op/var' of node '{self.node.path}'")
+        size = np.size(value)
+        if np.ndim(value) > 1 or size not in (1, self.n):
+            raise TemplateError(f"population '{self.name}': '{key}' needs a scalar or "
+                                f"{self.n} values, got shape {np.shape(value)}")
+
+    def to_def(self, values: dict[str, Any] | None = None) -> NodeDef:
+        """The node definition with every unit-level variable a length-``n`` vector."""
+        merged = {**self.params, **(values or {})}
+        for key, value in (values or {}).items():
+            self._check(key, value)
+        base = self.node.to_def(merged)
+        for op_name, op in base.operators.items():
+            for var, decl in op.variables.items():
+                value = np.asarray(decl.value)
+                if value.ndim == 1 and value.size == self.n and self.n > 1:
+                    continue
+                if value.size != 1:
+                    raise TemplateError(
+                        f"population '{self.name}': '{op_name}/{var}' of node "
+                        f"'{self.node.path}' has shape {value.shape}; populations need "
+                        "scalar variables (one per unit)")
+                op.variables[var] = decl.copy(np.full(self.n, value.reshape(())[()]))
+        return NodeDef(base.operators, self.node.name)
 
 
 class Connectivity:
-    """A connectivity pattern between populations (not available yet)."""
+    """``target += weights @ source`` between two population variables (``'pop/op/var'``).
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError(_MESSAGE.format(name="Connectivity"))
+    ``weights``: ``(n_target, n_source)`` matrix, dense or ``scipy.sparse``; ``delays`` and
+    ``spread``: scalars or matrices of the same shape (per entry); ``spread`` makes the delays
+    gamma-distributed (ODE chains). ``edge``/``edge_var_map`` (coupling functions evaluated per
+    entry) are not supported yet: connect those with ``add_edges_from_matrix``.
+    """
+
+    def __init__(self, source: str, target: str, weights: Any, edge: Any = None,
+                 edge_var_map: dict[str, str] | None = None, delays: Any = None,
+                 spread: Any = None) -> None:
+        if edge is not None or edge_var_map:
+            raise TemplateError(
+                f"Connectivity {source} -> {target}: edge templates on matrix connections are "
+                "not supported yet; use CircuitTemplate.add_edges_from_matrix(..., "
+                "template=edge) for coupling functions")
+        if spread is not None and delays is None:
+            raise TemplateError(f"Connectivity {source} -> {target}: a spread needs delays")
+        self.source, self.target = source, target
+        self.weights = weights if hasattr(weights, "tocoo") else np.asarray(weights, float)
+        if np.ndim(self.weights) != 2:
+            raise TemplateError(f"Connectivity {source} -> {target}: weights must be a "
+                                f"(n_target, n_source) matrix, got shape {np.shape(weights)}")
+        self.edge, self.edge_var_map = edge, dict(edge_var_map or {})
+        self.delays, self.spread = delays, spread
+
+    def to_def(self, prefix: str = "") -> ConnectionDef:
+        """The core's per-entry arrays, with ``prefix`` before both paths."""
+        return ConnectionDef.from_matrix(f"{prefix}{self.source}", f"{prefix}{self.target}",
+                                         self.weights, self.delays, self.spread)
+
+
+def add_populations(circuit: Any, populations: Any, connections: Any) -> None:
+    """Add ``populations`` (a list, or a dict label -> population) and ``connections`` to
+    ``circuit`` (``CircuitTemplate(..., populations=..., connections=...)``).
+    """
+    items = list(populations.items()) if isinstance(populations, dict) else \
+        [(p.name, p) for p in (populations or [])]
+    for label, pop in items:
+        if not isinstance(pop, PopulationTemplate):
+            raise TemplateError(f"circuit '{circuit.path}': populations takes "
+                                f"PopulationTemplate objects, got {type(pop).__name__}")
+        circuit._check_label(label)
+        circuit.nodes[label] = pop
+    for conn in connections or []:
+        if not isinstance(conn, Connectivity):
+            raise TemplateError(f"circuit '{circuit.path}': connections takes Connectivity "
+                                f"objects, got {type(conn).__name__}")
+        circuit.connections.append(conn)
