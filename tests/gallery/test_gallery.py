@@ -26,10 +26,14 @@ RTOL = 1e-4
 NOT_PORTED = {
     "continuation": "needs the Fortran backend and AUTO-07p (another engineer's task)",
     "dde": "the original PyRates 1.2.3 cannot finish this example itself",
-    "jacobian_parameter_fitting": "Jacobians come with issue 16 (Jacobians and populations)",
-    "population_connectivity": "PopulationTemplate comes with issue 16",
-    "benchmark_population_connectivity": "PopulationTemplate comes with issue 16",
-    "qif_parameter_fitting": "needs get_jacobian_func, coming with issue 16",
+    "jacobian_parameter_fitting": "its calls run in tests/test_jacobian.py (Jacobian fed to "
+                                  "scipy's Radau); no reference numbers of the original recorded",
+    "population_connectivity": "its calls run in tests/test_populations.py (population equals "
+                               "explicit nodes); no reference numbers of the original recorded",
+    "benchmark_population_connectivity": "a timing script; populations are tested in "
+                                         "tests/test_populations.py",
+    "qif_parameter_fitting": "its get_jacobian_func calls run in tests/test_jacobian.py; no "
+                             "reference numbers of the original recorded",
 }
 """Gallery scripts without a case here, and why."""
 

@@ -1,4 +1,4 @@
-"""Alias of PyRates 1.x's ``pyrates.frontend.template.population`` (coming with issue 16)."""
+"""Alias of PyRates 1.x's ``pyrates.frontend.template.population`` ."""
 
 from pyrates_frontend import Connectivity, PopulationTemplate
 
