@@ -39,3 +39,40 @@ def test_every_nav_page_exists():
         if page.startswith("generated/"):
             continue
         assert (ROOT / "docs" / page).is_file(), page
+
+
+def _installed_backends() -> dict:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.load() for ep in entry_points(group="pyrates.backends")}
+
+
+def test_every_installed_backend_has_a_page_with_its_solvers_and_options():
+    """Each backend page names every solver, solver option and backend option of the class,
+    and the overview table has a row for it linking to that page."""
+    import yaml
+
+    index = (ROOT / "docs" / "backends" / "index.md").read_text()
+    nav = (ROOT / "mkdocs.yml").read_text()
+    config = yaml.safe_load(nav)
+    backends = _installed_backends()
+    assert "numpy" in backends
+    for name, cls in backends.items():
+        page = ROOT / "docs" / "backends" / f"{name}.md"
+        assert page.is_file(), f"no page docs/backends/{name}.md for the installed backend"
+        assert f"backends/{name}.md" in nav, f"docs/backends/{name}.md is not in the nav"
+        text = page.read_text()
+        specs = cls.solver_specs if hasattr(cls, "solver_specs") else cls().solver_specs
+        for spec in specs:
+            assert f"`{spec.name}`" in text, f"{name}.md does not name solver {spec.name}"
+            for opt in spec.options:
+                assert f"`{opt.name}`" in text, f"{name}.md does not name option {opt.name}"
+        for opt in cls.option_specs:
+            assert f"`{opt.name}`" in text, f"{name}.md does not name option {opt.name}"
+        row = next((line for line in index.splitlines() if line.startswith(f"| `{name}` |")),
+                   None)
+        assert row is not None, f"backends/index.md has no table row for {name}"
+        assert f"({name}.md)" in row
+        listed = set(re.findall(r"[a-z_0-9]+", row.split("|")[3]))
+        assert listed == {s.name for s in specs}, (name, listed)
+    assert "Coming from PyRates 1.x" in str(config["nav"])
