@@ -48,8 +48,9 @@ def _installed_backends() -> dict:
 
 
 def test_every_installed_backend_has_a_page_with_its_solvers_and_options():
-    """Each backend page names every solver, solver option and backend option of the class,
-    and the overview table has a row for it linking to that page."""
+    """Each backend page names every solver, solver option, backend option and capability
+    of the class, and the overview table has a row for it linking to that page.
+    """
     import yaml
 
     index = (ROOT / "docs" / "backends" / "index.md").read_text()
@@ -67,6 +68,9 @@ def test_every_installed_backend_has_a_page_with_its_solvers_and_options():
             assert f"`{spec.name}`" in text, f"{name}.md does not name solver {spec.name}"
             for opt in spec.options:
                 assert f"`{opt.name}`" in text, f"{name}.md does not name option {opt.name}"
+        caps = cls().capabilities
+        for cap in caps:
+            assert f"`{cap}`" in text, f"{name}.md does not name capability {cap}"
         for opt in cls.option_specs:
             assert f"`{opt.name}`" in text, f"{name}.md does not name option {opt.name}"
         row = next((line for line in index.splitlines() if line.startswith(f"| `{name}` |")),
