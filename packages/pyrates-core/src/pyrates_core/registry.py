@@ -20,6 +20,7 @@ TEMPLATE_GROUP = "pyrates.templates"
 
 KNOWN_BACKENDS: dict[str, str] = {
     "numpy": "pyrates-backend-numpy",
+    "jax": "pyrates-backend-jax",
     "torch": "pyrates-backend-torch",
     "tensorflow": "pyrates-backend-tensorflow",
     "julia": "pyrates-backend-julia",
