@@ -80,3 +80,25 @@ def test_every_installed_backend_has_a_page_with_its_solvers_and_options():
         listed = set(re.findall(r"[a-z_0-9]+", row.split("|")[3]))
         assert listed == {s.name for s in specs}, (name, listed)
     assert "Coming from PyRates 1.x" in str(config["nav"])
+
+
+def test_capability_table_agrees_with_the_backends():
+    """A 'yes' cell of the capability table is a declared capability, a 'no' cell is not."""
+    index = (ROOT / "docs" / "backends" / "index.md").read_text()
+    lines = [line for line in index.splitlines() if line.startswith("| ")]
+    header = next(line for line in lines if line.startswith("| capability |"))
+    columns = [c.strip() for c in header.strip("|").split("|")][1:]
+    backends = _installed_backends()
+    assert set(backends) <= set(columns), f"capability table lacks {set(backends) - set(columns)}"
+    checked = 0
+    for line in lines[lines.index(header) + 2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        caps = re.findall(r"`([a-z_]+)`", cells[0])
+        for name, cell in zip(columns, cells[1:], strict=True):
+            if name not in backends or not cell.startswith(("yes", "no")):
+                continue
+            declared = backends[name]().capabilities
+            for cap in caps:
+                assert (cap in declared) == cell.startswith("yes"), (name, cap, cell)
+                checked += 1
+    assert checked >= 40
