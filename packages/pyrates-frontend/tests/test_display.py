@@ -144,3 +144,27 @@ def test_delays_show_in_the_edge_table() -> None:
                                   {"weight": 2.0, "delay": 1.5, "spread": 0.25})])
     assert ["a/li/r", "b/li/r_in", "-", "2", "1.5", "0.25"] in _rows(net._repr_html_())
     assert "a/li/r -> b/li/r_in (2, 1.5, 0.25)" in repr(net)
+
+
+def test_edge_templates_show_their_equations() -> None:
+    circuit = CircuitTemplate.from_yaml("model_templates.neural_mass_models.qif.qif_tsodyks")
+    html = circuit._repr_html_()
+    assert "edge template" in html and "tsodyks" in html
+    eqs = _equations(html)
+    assert r"r_{eff} = r_{in} u x" in eqs
+    assert ["U0", "constant", "0.6"] in _rows(html)
+    edge = next(r for r in _rows(html) if len(r) == 6)
+    assert edge[0] == "p/qif_op/r" and edge[1] == "p/qif_op/r_in" and "tsodyks" in edge[2]
+
+
+def test_a_circuit_that_cannot_be_flattened_still_shows_its_name(monkeypatch) -> None:
+    from pyrates_core.errors import TemplateError
+
+    net = CircuitTemplate("broken", nodes={})
+
+    def fail() -> None:
+        raise TemplateError("node 'x' is missing")
+
+    monkeypatch.setattr(net, "network", fail)
+    assert repr(net) == "<CircuitTemplate 'broken'> (cannot be shown: node 'x' is missing)"
+    assert "cannot be shown: node &#x27;x&#x27; is missing" in net._repr_html_()

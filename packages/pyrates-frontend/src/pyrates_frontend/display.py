@@ -170,19 +170,15 @@ def _node_html(node: NodeDef, level: int, same: list[NodeDef] | None = None) -> 
 
 
 def _merged(values: list[Any]) -> Any:
-    """The common value, or a text ``min ... max (varies)`` when the nodes differ."""
+    """The common value, or a text ``min ... max (varies over nodes)`` when they differ."""
     arrays = [np.asarray(v) for v in values]
     first = arrays[0]
     if all(a.shape == first.shape and np.array_equal(a, first) for a in arrays[1:]):
         return values[0]
     flat = np.concatenate([a.ravel() for a in arrays])
     if np.iscomplexobj(flat):
-        return _Text(f"{len(values)} different values (varies over nodes)")
-    return _Text(f"{flat.min():g} ... {flat.max():g} (varies over nodes)")
-
-
-class _Text(str):
-    """A value already formatted for display."""
+        return f"{len(values)} different values (varies over nodes)"
+    return f"{flat.min():g} ... {flat.max():g} (varies over nodes)"
 
 
 def _circuit_html(template: Any) -> str:
@@ -206,6 +202,12 @@ def _circuit_html(template: Any) -> str:
         group = [net.nodes[p] for p in same]
         parts.append(f"<details open><summary>node {_esc(label)}</summary>"
                      f"{_node_html(net.nodes[path], 5, group)}</details>")
+    shown: set[str] = set()
+    for e in net.edges:
+        if e.operators and e.template not in shown:
+            shown.add(e.template)
+            parts.append(f"<details open><summary>edge template {_esc(e.template)}</summary>"
+                         f"{_node_html(NodeDef(e.operators, e.template), 5)}</details>")
     return "".join(parts)
 
 
@@ -234,6 +236,6 @@ def safe_repr(template: Any, html: bool) -> str:
     """
     try:
         return html_repr(template) if html else text_repr(template)
-    except PyRatesError as err:
+    except (PyRatesError, KeyError, TypeError, ValueError) as err:
         head = f"<{template.kind} '{template.path}'> (cannot be shown: {err})"
         return f"<pre>{_esc(head)}</pre>" if html else head
