@@ -180,8 +180,10 @@ CASES: list[tuple[str, A, type[BaseException], list[str]]] = [
     ("derivative-of-constant", lambda ws: run(CircuitTemplate.from_yaml(ws.op(
         "d/dt * k = -k", {"x": "output(0.0)", "k": 1.0}))), EquationError, ["broken_op", "k"]),
     # --- run() arguments --------------------------------------------------------------------
-    ("outputs-as-string", lambda ws: run(ws.net, outputs="a/li_op/r"),
+    ("outputs-wrong-type", lambda ws: run(ws.net, outputs=42),
      TypeError, ["outputs", "dict", "list"]),
+    ("outputs-path-not-text", lambda ws: run(ws.net, outputs={"r": 3}),
+     TypeError, ["outputs", "'r'", "strings"]),
     ("output-not-found", lambda ws: run(ws.net, outputs={"r": "a/li_op/rr"}),
      VariableNotFoundError, ["a/li_op/rr", "a/li_op/r"]),
     ("output-is-constant", lambda ws: run(ws.net, outputs={"t": "a/li_op/tau"}),

@@ -121,6 +121,25 @@ def test_inputs_of_adaptive_runs_sit_on_the_step_grid():
     assert 1e-4 < rel < 1e-3
 
 
+GALLERY_IMPORTS = """
+from pyrates import CircuitTemplate, NodeTemplate, EdgeTemplate, OperatorTemplate, clear
+from pyrates import clear_frontend_caches, grid_search, integrate
+from pyrates.frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
+from pyrates.frontend.template import from_yaml, CircuitTemplate, template_cache
+from pyrates.frontend.template.population import PopulationTemplate, Connectivity
+from pyrates.ir.circuit import in_edge_indices, in_edge_vars
+from pyrates.ir.node import clear_ir_caches
+OperatorTemplate.cache.clear(); clear_ir_caches(); in_edge_indices.clear(); in_edge_vars.clear()
+template_cache.clear()
+"""
+"""Every pyrates import of the 1.x gallery scripts (and the cache clearing of
+examples/qif_parameter_fitting.py)."""
+
+
+def test_every_gallery_import_works():
+    exec(compile(GALLERY_IMPORTS, "gallery_imports", "exec"), {})  # noqa: S102 - fixed text
+
+
 def test_no_files_left_behind_by_clear_runs(tmp_path):
     CASES["qif"]()
     assert os.listdir(tmp_path) == []

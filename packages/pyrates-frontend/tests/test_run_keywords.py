@@ -185,3 +185,11 @@ def test_list_outputs_give_one_column_per_matched_path(model_file):
     assert list(one.columns) == ["a/li_op/r"]
     with pytest.raises(Exception, match="Did you mean"):
         c.run(0.5, 0.1, outputs=["a/li_op/rr"], verbose=False)
+
+
+def test_get_run_func_names_parameters_and_inputs_by_path(model_file):
+    func, args, names, idx = decay(model_file).get_run_func("f", 0.1, vectorize=False,
+                                                            verbose=False)
+    assert "p/decay_op/k" in names and "p/decay_op/u" in names
+    assert args[names.index("p/decay_op/k")] == pytest.approx(0.5)
+    assert idx == {"p/decay_op/x": 0}

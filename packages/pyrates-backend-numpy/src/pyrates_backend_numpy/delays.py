@@ -63,6 +63,7 @@ from pyrates_core.tableaus import TABLEAUS
 __all__ = [
     "STAGE_OFFSETS",
     "BundlePlan",
+    "ZeroHistoryMask",
     "DelayPlan",
     "DelayTable",
     "adaptive_tables",
@@ -209,10 +210,6 @@ class FixedStepDelays:
     """Per table: activation step of every weight (same shape as ``w``), see the module
     docstring; 0 for padding."""
 
-    def weights_at(self, step: int) -> list[np.ndarray]:
-        """Per table: the weights with the entries not yet active at ``step`` zeroed."""
-        return [np.where(act <= step, t[1], 0) for t, act in zip(self.tables, self.activation)]
-
     def activation_steps(self) -> np.ndarray:
         """Sorted distinct steps at which some entry becomes active."""
         if not self.activation:
@@ -255,6 +252,33 @@ def fixed_step_tables(
         tables.append(tuple(np.stack(parts) for parts in zip(*packed)))
         activation.append(np.stack(acts).astype(np.int64))
     return FixedStepDelays(lengths, tables, activation)
+
+
+class ZeroHistoryMask:
+    """Working copies of the table weights with the entries not yet active zeroed.
+
+    :meth:`advance` switches entries on as the integration passes their activation steps,
+    touching only those entries (the arrays are updated in place, so the loop's arguments
+    stay the same objects).
+    """
+
+    def __init__(self, delays: FixedStepDelays) -> None:
+        self.full = [t[1] for t in delays.tables]
+        self.work = [np.where(a <= 0, w, 0).astype(w.dtype)
+                     for w, a in zip(self.full, delays.activation)]
+        self.order = [np.argsort(a, axis=None, kind="stable") for a in delays.activation]
+        self.sorted = [a.ravel()[o] for a, o in zip(delays.activation, self.order)]
+        self.pos = [int(np.searchsorted(s, 0, side="right")) for s in self.sorted]
+        self.steps = delays.activation_steps()
+
+    def advance(self, step: int) -> None:
+        """Activate every entry whose activation step is ``<= step``."""
+        for k, (order, acts) in enumerate(zip(self.order, self.sorted)):
+            end = int(np.searchsorted(acts, step, side="right"))
+            if end > self.pos[k]:
+                idx = order[self.pos[k]:end]
+                self.work[k].flat[idx] = self.full[k].flat[idx]
+                self.pos[k] = end
 
 
 @dataclass

@@ -34,7 +34,7 @@ import numpy as np
 
 from pyrates_backend_numpy.codegen import LOOP, OBSERVE, Layout
 from pyrates_backend_numpy.delays import (
-    FixedStepDelays,
+    ZeroHistoryMask,
     adaptive_tables,
     fixed_step_tables,
     undelayed_arrays,
@@ -160,23 +160,19 @@ class _FixedRun:
     """Arguments of ``run_fixed_step`` after ``(_method, _y, _n0, _n1)``."""
     rec: np.ndarray
     plan: RecordingPlan
-    zero_history: FixedStepDelays | None = None
-    """Tables whose weights are masked until their activation steps (zero pre-history)."""
-    weight_args: list[int] | None = None
-    """Positions of the table weights in ``args``."""
+    zero_history: ZeroHistoryMask | None = None
+    """Table weights masked until their activation steps (zero pre-history), in ``args``."""
 
     def segment_ends(self, n_steps: int) -> list[int]:
         """Steps at which the masked weights change (ending with ``n_steps``)."""
         if self.zero_history is None:
             return [n_steps]
-        steps = self.zero_history.activation_steps()
-        return [*(int(s) for s in steps if 0 < s < n_steps), n_steps]
+        return [*(int(s) for s in self.zero_history.steps if 0 < s < n_steps), n_steps]
 
     def set_weights(self, step: int) -> None:
-        """Put the weights active at ``step`` into ``args``."""
-        if self.zero_history is not None and self.weight_args is not None:
-            for p, w in zip(self.weight_args, self.zero_history.weights_at(step)):
-                self.args[p] = w
+        """Activate the table entries whose activation step is ``<= step``."""
+        if self.zero_history is not None:
+            self.zero_history.advance(step)
 
 
 def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int,
@@ -194,14 +190,12 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
             for s in layout.history}
     tables = _flat(delays.tables)
 
-    zero = check_history(request.history) == "zero"
-    weight_pos, pos = [], 0
-    for t in delays.tables:
-        weight_pos.append(pos + 1)
-        pos += len(t)
-    if zero:  # entries not active at step 0 read 0 (see the docstring of ``delays``)
-        for p, w in zip(weight_pos, delays.weights_at(0)):
-            tables[p] = w
+    mask = ZeroHistoryMask(delays) if check_history(request.history) == "zero" else None
+    if mask is not None:  # entries not active at step 0 read 0 (see the docstring of ``delays``)
+        pos = 0
+        for t, w in zip(delays.tables, mask.work):
+            tables[pos + 1] = w
+            pos += len(t)
 
     def write(s: str, value: np.ndarray) -> None:
         bufs[s][:] = np.tile(value, 2 * delays.lengths[s])
@@ -216,9 +210,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
             any(r.size for r in plan.rec_assign), *pargs, *series, *edges,
             *(bufs[s] for s in layout.history), *(delays.lengths[s] for s in layout.history),
             *tables]
-    first = len(args) - len(tables)
-    return _FixedRun(args, rec, plan, delays if zero else None,
-                     [first + p for p in weight_pos])
+    return _FixedRun(args, rec, plan, mask)
 
 
 def warm_up(handle: ModelHandle) -> None:

@@ -381,10 +381,10 @@ def _driven(func: Any, system: SystemIR, arg_names: list[str], inputs: dict[str,
 
 
 def _frontend_arg_name(system: SystemIR, arg: str) -> str:
-    if arg in system.params and system.params[arg].labels:
-        labels = system.params[arg].labels
-        return labels[0] if len(labels) == 1 else arg
-    return arg
+    """The ``node/op/var`` path of a parameter or input argument that has exactly one."""
+    spec = system.params.get(arg) or system.inputs.get(arg)
+    labels = list(getattr(spec, "labels", None) or [])
+    return labels[0] if len(labels) == 1 else arg
 
 
 def integrate(circuit: Any, **kwargs: Any) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import difflib
 import pickle
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -94,6 +94,9 @@ class OperatorTemplate(Template):
     """
 
     kind = "OperatorTemplate"
+    cache: ClassVar[dict[Any, Any]] = {}
+    """PyRates 1.x kept operator IRs here (scripts call ``OperatorTemplate.cache.clear()``);
+    nothing is cached here, so it stays empty."""
 
     def __init__(self, name: str, path: str | None = None, equations: str | list[str] | None = None,
                  variables: dict[str, Any] | None = None, description: str = "") -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +13,10 @@ FILE_TYPES = ("pickle", "yaml")
 
 
 def clear_ir_caches() -> None:
-    """Forget compiled intermediate representations (kept for 1.x scripts; nothing is cached
-    between runs except the backend's own module cache, which stays valid).
+    """Kept for 1.x scripts: no intermediate representation outlives a run here, so there is
+    nothing to forget (the backend's module cache is keyed by the generated source and stays
+    valid).
     """
-    gc.collect()
 
 
 def clear_frontend_caches(clear_template_cache: bool = True, clear_ir_cache: bool = True) -> None:

@@ -56,8 +56,8 @@ def check_run_times(simulation_time: Any, step_size: Any,
 
 
 def check_outputs(outputs: Any) -> None:
-    """``outputs`` is None, a dict ``{name: path}`` or a list of paths."""
-    if outputs is None:
+    """``outputs`` is None, a dict ``{name: path}``, a list of paths or one path."""
+    if outputs is None or isinstance(outputs, str):
         return
     if isinstance(outputs, dict):
         bad = {k: v for k, v in outputs.items() if not isinstance(v, str)}
@@ -68,8 +68,7 @@ def check_outputs(outputs: Any) -> None:
     if isinstance(outputs, (list, tuple)) and all(isinstance(p, str) for p in outputs):
         return
     raise TypeError(f"outputs must be a dict {{name: 'node/op/var'}} or a list of paths, got "
-                    f"{type(outputs).__name__} {outputs!r}"
-                    + (f"; write outputs={{'x': {outputs!r}}}" if isinstance(outputs, str) else ""))
+                    f"{type(outputs).__name__} {outputs!r}")
 
 
 def check_inputs(inputs: Any) -> dict[str, np.ndarray]:
