@@ -13,12 +13,13 @@ rhythm (about 10 Hz); stronger connectivity gives larger and slower, spike-like 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LogNorm
 
 from pyrates import grid_search
 from pyrates_sweep import heatmap, summarize
 
-C = np.linspace(60.0, 300.0, 7)
-u = np.linspace(50.0, 350.0, 7)
+C = np.array([60.0, 100.0, 135.0, 170.0, 220.0, 270.0])  # 135: Jansen and Rit
+u = np.linspace(50.0, 350.0, 6)
 results, params = grid_search(
     circuit_template="model_templates.neural_mass_models.jansenrit.JRC2",
     param_grid={"C": C, "u": u},
@@ -26,7 +27,7 @@ results, params = grid_search(
                "u": {"vars": ["jrc_op/u"], "nodes": ["jrc"]}},
     permute_grid=True, simulation_time=2.0, step_size=1e-4, sampling_step_size=1e-3,
     outputs={"V_e": "jrc/jrc_op/V_e", "V_i": "jrc/jrc_op/V_i"},
-    solver="euler", cutoff=0.5,
+    solver="euler", cutoff=1.0,
 )
 print(params.shape[0], "parameter sets")
 
@@ -40,6 +41,7 @@ frequency = summary[("V_e", col, "freq")].where(amplitude > 1e-4, 0.0)
 frequency.name = "dominant frequency (Hz)"
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-heatmap(amplitude, params, x="C", y="u", ax=axes[0], cmap="magma")
+heatmap(amplitude.clip(lower=1e-5), params, x="C", y="u", ax=axes[0], cmap="magma",
+        norm=LogNorm(vmin=1e-5))                        # log scale: small alpha waves show
 heatmap(frequency, params, x="C", y="u", ax=axes[1])
 fig.tight_layout()

@@ -30,7 +30,7 @@ eta, delta = labels["p/qif_op/eta"][0], labels["p/qif_op/Delta"][0]
 r_name, r_index = labels["p/qif_op/r"]
 
 backend = get_backend("jax")
-dt, T = 1e-3, 10.0
+dt, T = 2e-3, 5.0
 workdir = tempfile.TemporaryDirectory()                   # nothing is written to the cwd
 model = backend.load(backend.generate(system, CodegenOptions(solver="rk4", step_size=dt)),
                      workdir.name)
