@@ -124,9 +124,6 @@ def test_kuramoto_oscillators():
     assert np.abs(r3.iloc[-1, 1]) < np.abs(r4.iloc[-1, 1])
 
 
-@pytest.mark.skip(reason="numpy backend (K): the scipy solver's steps grow past input pulses "
-                         "from an exact rest state; needs input-aware step limits in "
-                         "pyrates_backend_numpy")
 def test_adaptive_solver_sees_pulses_from_an_exact_rest_state():
     """Wilson-Cowan at rest (all zero), a pulse from t = 50 to 80: the scipy solver must not
     step over it (PyRates 1.x responds to it; its float32 round-off keeps the steps short)."""

@@ -263,7 +263,8 @@ def _progress(enabled: bool, total: int) -> Any:
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
-    return tqdm(total=total, desc="simulating", unit="step")
+    # shown only once the run has taken a second: short runs stay quiet
+    return tqdm(total=total, desc="simulating", unit="step", delay=1.0)
 
 
 def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> SimulationResult:

@@ -149,9 +149,17 @@ _RUN_KEYS = ("float_precision", "file_name", "func_name", "history", "progress",
 
 
 def _progress(progress: bool | None, verbose: bool) -> bool:
+    """Progress bars by default when verbose and someone is watching (a terminal or Jupyter)."""
     if progress is None:
-        return verbose and sys.stderr.isatty()
+        return verbose and _interactive()
     return bool(progress)
+
+
+def _interactive() -> bool:
+    if sys.stderr.isatty():
+        return True
+    ipython = sys.modules.get("IPython")
+    return bool(ipython is not None and getattr(ipython, "get_ipython", lambda: None)())
 
 
 def _say(verbose: bool, message: str) -> None:

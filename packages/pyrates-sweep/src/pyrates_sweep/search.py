@@ -364,4 +364,4 @@ def _bar(enabled: bool, total: int) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="grid_search", unit="set")
+    return tqdm(total=total, desc="grid_search", unit="set", delay=1.0)
