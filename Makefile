@@ -15,6 +15,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3.11
+# Every pip install of make (and of scripts/test_packages.sh) honours these pins (torch CPU).
+export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip

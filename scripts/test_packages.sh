@@ -33,6 +33,8 @@ FRESH=${FRESH:-0}
 XDIST_MIN_FILES=${XDIST_MIN_FILES:-4}
 read -r -a EXTRA_PYTEST <<<"${PYTEST_ARGS:-}"
 unset PYTHONPATH
+# The repository's pins (torch==2.13.0, the CPU build on local disk) for every install below.
+export PIP_CONSTRAINT="$ROOT/constraints.txt"
 
 if [[ ! -x $DEV_PY ]]; then
     echo "test_packages: $VENV is missing; run 'make install' first" >&2

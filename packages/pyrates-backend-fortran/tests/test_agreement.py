@@ -26,7 +26,7 @@ def _both(circuit_path_or_obj, **kwargs):
 @pytest.mark.parametrize("solver", ["euler", "rk4"])
 def test_jansen_rit(solver: str) -> None:
     """JRC: pyramidal PSPs over 1 s equal numpy's (alpha rhythm, nonlinear sigmoid)."""
-    outputs = {"V_e": "pc/rpo_e_in/V", "V_i": "pc/rpo_i/V"}
+    outputs = {"V_e": "pc/rpo_e_in/v", "V_i": "pc/rpo_i/v"}
     a, b = _both("model_templates.neural_mass_models.jansenrit.JRC", simulation_time=1.0,
                  step_size=1e-4, sampling_step_size=1e-3, outputs=outputs, solver=solver)
     x, y = common_times(a, b, 1e-4)
@@ -94,7 +94,8 @@ def test_get_run_func_vector_field_equals_numpy() -> None:
         order = [idx["p/qif_op/r"], idx["p/qif_op/v"]]
         state = np.zeros(2)
         state[order] = y
-        out.append(np.asarray(func(0.0, state, *args))[order])
+        assert args[0] == 0.0 and len(args[1]) == 2  # 1.x: args start with t and y
+        out.append(np.asarray(func(0.0, state, *args[2:]))[order])
     assert np.allclose(out[0], out[1], rtol=1e-14, atol=1e-14)
     r, v = y
     assert out[1][0] == pytest.approx(1 / np.pi + 2 * r * v)

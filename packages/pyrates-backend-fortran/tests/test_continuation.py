@@ -83,26 +83,27 @@ def test_plot(qif_branch, tmp_path) -> None:
 
 
 @needs_auto
-def test_stuart_landau_hopf_and_cycles() -> None:
-    """Hopf at mu = 0; periodic branch with amplitude sqrt(mu), period 2 pi / omega."""
-    model = AutoModel(CircuitTemplate.from_yaml("model_templates.oscillators.stuartlandau.sl"))
+def test_hopf_normal_form_hopf_and_cycles() -> None:
+    """Hopf normal form (oscillators.hopf, bifurcation parameter a): Hopf at a = 0; periodic
+    branch with amplitude sqrt(a), period 2 pi / omega."""
+    model = AutoModel(CircuitTemplate.from_yaml("model_templates.oscillators.hopf.hopf"))
     try:
-        model.steady_state(params={"mu": -1.0})
-        eq = model.equilibrium("mu", bounds=(-1.0, 1.0))
+        model.steady_state(params={"a": -1.0, "omega": 1.0})
+        eq = model.equilibrium("a", bounds=(-1.0, 1.0))
         hb = eq.point("HB1")
-        assert hb["mu"] == pytest.approx(0.0, abs=1e-6)
-        before = eq.points[eq.points["mu"] < -0.01]
-        after = eq.points[eq.points["mu"] > 0.01]
+        assert hb["a"] == pytest.approx(0.0, abs=1e-6)
+        before = eq.points[eq.points["a"] < -0.01]
+        after = eq.points[eq.points["a"] > 0.01]
         assert before["stable"].all() and not after["stable"].any()
         lc = model.periodic(eq, "HB1", bounds=(-1.0, 1.0))
-        pts = lc.points[lc.points["mu"] > 0.05]
+        pts = lc.points[lc.points["a"] > 0.05]
         assert len(pts) > 5 and pts["stable"].all()
-        assert np.max(np.abs(pts["L2-NORM"] - np.sqrt(pts["mu"]))) < 1e-6
-        assert np.max(np.abs(pts["MAX x"] - np.sqrt(pts["mu"]))) < 1e-3
+        assert np.max(np.abs(pts["L2-NORM"] - np.sqrt(pts["a"]))) < 1e-6
+        assert np.max(np.abs(pts["MAX x"] - np.sqrt(pts["a"]))) < 1e-3
         assert np.allclose(pts["PERIOD"], 2 * np.pi, atol=1e-6)
         two = model.two_parameter(eq, "HB1", "omega", bounds=(0.2, 3.0))
         assert two.points["omega"].min() < 0.3 and two.points["omega"].max() > 2.9
-        assert np.max(np.abs(two.points["mu"])) < 1e-6
+        assert np.max(np.abs(two.points["a"])) < 1e-6
         with pytest.raises(KeyError, match="no point 'LP1'"):
             eq.point("LP1")
     finally:
@@ -196,7 +197,7 @@ def test_jansen_rit_hopf_points_vs_simulation() -> None:
         assert hopf[2] == pytest.approx(315.70, abs=0.05)
         assert folds[1] == pytest.approx(113.59, abs=0.05)
         upper = eq.points[eq.points["u"].between(250.0, 380.0) &
-                          (eq.points["pc/rpo_e_in/V"] > 0.02)].sort_values("u")
+                          (eq.points["pc/rpo_e_in/v"] > 0.02)].sort_values("u")
         grid = np.array([305.0, 311.0, 320.0, 326.0])
         rates = [_growth_rate(model, _equilibrium(model, upper, u), u) for u in grid]
         assert rates[0] > 0 and rates[-1] < 0  # growth below the Hopf point, decay above

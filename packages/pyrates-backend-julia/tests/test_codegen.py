@@ -186,7 +186,7 @@ def test_request_errors(tmp_path: Path) -> None:
         backend.integrate(model, SimulationRequest(1.0, 1e-3, solver_options={"rtol": 1e-3}))
     with pytest.raises(SolverError, match="not supported by the julia backend"):
         backend.integrate(model, SimulationRequest(1.0, 1e-3, solver="scipy"))
-    with pytest.raises(SolverError, match="history must be one of"):
+    with pytest.raises(SolverError, match="not a history mode"):
         backend.integrate(model, SimulationRequest(1.0, 1e-3, history="none"))
     with pytest.raises(TypeError, match="option 'rtol' of solver 'julia_ode'"):
         backend.integrate(model, SimulationRequest(1.0, 1e-3, solver="julia_ode",
@@ -204,3 +204,17 @@ def test_file_name_other_than_the_function(tmp_path: Path) -> None:
     assert 'include(joinpath(@__DIR__, "other.jl"))' in driver
     assert 'include("other_run.jl")' in driver and "function qif_run(" in driver
     assert parse_errors(driver) == []
+
+
+def test_new_ir_functions_printed() -> None:
+    """maxi/mini of one vector, matvec, roll, index_range and randn (1.x meaning, as numpy's
+    max, min, dot, roll, x[a:b] and randn) become Julia calls of the same meaning."""
+    from pyrates_core.testing import custom_functions
+
+    code = JuliaBackend().generate(custom_functions().system, CodegenOptions(func_name="f"))
+    src = code.source
+    for call in ("maximum(", "minimum(", "pyrates_dot(", "circshift(", "randn()"):
+        assert call in src, call
+    assert re.search(r"\[\(1 \+ 1\):3\]", src)  # Slice(x, 1, 3): 1-based x[2:3]
+    assert "pyrates_dot(a::AbstractMatrix, b) = a * b" in src
+    assert parse_errors(src) == []

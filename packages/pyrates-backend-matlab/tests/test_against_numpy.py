@@ -19,7 +19,7 @@ pytestmark = [needs_octave, pytest.mark.filterwarnings("ignore::DeprecationWarni
 
 JRC = "model_templates.neural_mass_models.jansenrit.JRC"
 QIF = "model_templates.neural_mass_models.qif.qif"
-JRC_OUT = {"V_e": "pc/rpo_e_in/V", "V_i": "pc/rpo_i/V", "m": "pc/pro/m"}
+JRC_OUT = {"V_e": "pc/rpo_e_in/v", "V_i": "pc/rpo_i/v", "m": "pc/pro/m"}
 QIF_OUT = {"r": "p/qif_op/r", "v": "p/qif_op/v"}
 
 

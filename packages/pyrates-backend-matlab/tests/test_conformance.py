@@ -27,6 +27,7 @@ def test_protocol() -> None:
     (testing.input_pulse, FIXED),
     (testing.undelayed_edges, ("rk4", "ode45")),
     (testing.delayed_feedback, FIXED),
+    (lambda: testing.delayed_feedback(history="initial"), ("euler", "rk4")),
     (testing.delayed_feedback_interpolated, FIXED),
     (testing.custom_functions, ("euler", "ode45")),
 ])

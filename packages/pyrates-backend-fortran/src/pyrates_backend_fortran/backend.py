@@ -12,7 +12,7 @@ from pyrates_backend_fortran.auto import AUTO_SUFFIX, CONSTANTS_MARK, generate_a
 from pyrates_backend_fortran.build import compile_module
 from pyrates_backend_fortran.codegen import RHS, generate_simulation
 from pyrates_backend_fortran.printer import SUPPORTED_FUNCTIONS
-from pyrates_backend_fortran.runner import FortranModel, integrate, pack_params, resolve_params
+from pyrates_backend_fortran.runner import FortranModel, integrate, pack_params
 from pyrates_core.backend import (
     CodegenOptions,
     GeneratedCode,
@@ -23,6 +23,7 @@ from pyrates_core.backend import (
     SolverSpec,
 )
 from pyrates_core.errors import SolverError
+from pyrates_core.runtime import resolve_params
 from pyrates_core.system import SystemIR
 
 __all__ = ["FortranBackend"]

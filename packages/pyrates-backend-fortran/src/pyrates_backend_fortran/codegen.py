@@ -72,7 +72,12 @@ def declarations(system: SystemIR, lay: Layout, vt: str) -> list[str]:
         return f"{ftype} :: {name}" + ("" if size == 1 else f"({size})")
 
     for slot in lay.params:
-        lines.append(decl("integer" if slot.integer else vt, slot.fname, slot.size))
+        ftype = "integer" if slot.integer else vt
+        if slot.name in lay.matrices:
+            rows, cols = lay.matrices[slot.name]
+            lines.append(f"{ftype} :: {slot.fname}({rows}, {cols})")
+        else:
+            lines.append(decl(ftype, slot.fname, slot.size))
     for s in system.states:
         lines.append(decl(vt, lay.names[s.name], s.size))
     for name, (_, size) in lay.inputs.items():
@@ -92,7 +97,12 @@ def param_binding(lay: Layout, real: str, integer: str) -> list[str]:
     out = []
     for slot in lay.params:
         src = integer if slot.integer else real
-        out.append(f"{slot.fname} = {src}{_slice(slot.offset, slot.size)}")
+        if slot.name in lay.matrices:
+            rows, cols = lay.matrices[slot.name]
+            out.append(f"{slot.fname} = reshape({src}{_slice(slot.offset, slot.size)}, "
+                       f"(/{rows}, {cols}/))")
+        else:
+            out.append(f"{slot.fname} = {src}{_slice(slot.offset, slot.size)}")
     return out
 
 
@@ -122,6 +132,9 @@ def delayed_lines(lay: Layout, j: int, n_sym: int, target: str) -> list[str]:
     a tap's ``pr_doff`` is ``source - lag * n_sym`` (1-based). The ring buffer holds every
     step twice (slots ``m`` and ``m + L``), so the ``L`` steps ending with the newest one are
     contiguous and a tap is one load at ``(pos + L) * n_sym + doff``, without wrapping.
+    With the zero pre-history (``pr_hmode = 0``) a tap counts from its activation step
+    ``pr_dact`` on (the first step whose stage reads a time ``>= 0``, ``> 0`` after the start
+    of a step); before it the read is 0, as in the NumPy backend.
     """
     read = lay.reads[j]
     h = read.history + 1
@@ -130,7 +143,9 @@ def delayed_lines(lay: Layout, j: int, n_sym: int, target: str) -> list[str]:
             f"do pr_i = 1, {read.n_out}",
             "  pr_acc = 0",
             "  do pr_e = pr_drp(pr_b + pr_i) + 1, pr_drp(pr_b + pr_i + 1)",
-            f"    pr_acc = pr_acc + pr_dw(pr_e) * pr_hbuf(pr_pos({h}) + pr_doff(pr_e))",
+            "    if (pr_hmode == 1 .or. pr_n >= pr_dact(pr_e)) then",
+            f"      pr_acc = pr_acc + pr_dw(pr_e) * pr_hbuf(pr_pos({h}) + pr_doff(pr_e))",
+            "    end if",
             "  end do",
             f"  {out} = {out} + pr_acc",
             "end do"]
@@ -200,6 +215,8 @@ def _helpers(vt: str) -> list[str]:
         "    end if",
         "  end do",
         "end function pr_interp",
+        "",
+        *_RANDN,
     ] if vt == "real(8)" else [
         "elemental function pr_rint(x) result(r)",
         "  real(8), intent(in) :: x",
@@ -207,7 +224,20 @@ def _helpers(vt: str) -> list[str]:
         "  r = anint(x)",
         "  if (abs(x - aint(x)) == 0.5d0) r = 2.0d0 * anint(x / 2.0d0)",
         "end function pr_rint",
+        "",
+        *_RANDN,
     ]
+
+
+_RANDN = [
+    "function pr_randn() result(r)",
+    "  ! A standard normal draw (Box-Muller on two uniform draws).",
+    "  real(8) :: r, a, b",
+    "  call random_number(a)",
+    "  call random_number(b)",
+    "  r = sqrt(-2.0d0 * log(1.0d0 - a)) * cos(2.0d0 * 3.14159265358979324d0 * b)",
+    "end function pr_randn",
+]
 
 
 def _state_binding(system: SystemIR, lay: Layout, y: str) -> list[str]:
@@ -259,12 +289,13 @@ def _push_lines(system: SystemIR, lay: Layout, step: str, states: bool) -> list[
 
 
 def _fill(h: int, n: int, value: str) -> list[str]:
-    """Pre-history: every slot ('initial') or only the two copies of step 0 ('zero')."""
+    """Pre-history: the initial value in every slot, for both history modes (the zero
+    pre-history is the taps' activation step, so interpolation stencils near ``t = 0`` see a
+    continuous history, as in the NumPy backend).
+    """
     return [f"do pr_m = 0, 2 * pr_hlen({h}) - 1",
-            f"  if (pr_hmode == 1 .or. modulo(pr_m, pr_hlen({h})) == 0) then",
-            f"    pr_hbuf(pr_hoff({h}) + pr_m * {n} + 1:pr_hoff({h}) + pr_m * {n} + {n}) = "
+            f"  pr_hbuf(pr_hoff({h}) + pr_m * {n} + 1:pr_hoff({h}) + pr_m * {n} + {n}) = "
             f"{value}",
-            "  end if",
             "end do"]
 
 
@@ -303,7 +334,7 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
             return f"pr_es{int(expr.args[1])}"
         return lay.temps[expr]
 
-    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex)
+    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex, lay.matrices)
 
     def delayed(j: int) -> list[str]:
         read = lay.reads[j]
@@ -317,7 +348,7 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
             "pr_nrec", "pr_rec", "pr_rsym", "pr_ridx", "pr_npr", "pr_p", "pr_npi", "pr_ip",
             "pr_nu", "pr_nrows", "pr_u", "pr_nhb", "pr_hbuf", "pr_nhist", "pr_hoff", "pr_hlen",
             "pr_hmode", "pr_ntab", "pr_ndrp", "pr_dbase", "pr_drp", "pr_nde", "pr_doff",
-            "pr_dw", "pr_status"]
+            "pr_dw", "pr_dact", "pr_status"]
     src = [GENERATED_MARK,
            f"subroutine {SIMULATE}({', '.join(args)})",
            "  implicit none",
@@ -334,7 +365,7 @@ def generate_simulation(system: SystemIR) -> tuple[str, Layout]:
            f"  {vt}, intent(inout) :: pr_hbuf(pr_nhb)",
            "  integer, intent(in) :: pr_hoff(pr_nhist), pr_hlen(pr_nhist)",
            "  integer, intent(in) :: pr_dbase(3 * pr_ntab + 1), pr_drp(pr_ndrp)",
-           "  integer, intent(in) :: pr_doff(pr_nde)",
+           "  integer, intent(in) :: pr_doff(pr_nde), pr_dact(pr_nde)",
            f"  {vt}, intent(in) :: pr_dw(pr_nde)",
            "  integer, intent(out) :: pr_status",
            f"  {vt} :: pr_k1({ny}), pr_k2({ny}), pr_k3({ny}), pr_k4({ny}), pr_yt({ny})",

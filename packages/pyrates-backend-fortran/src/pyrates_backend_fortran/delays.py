@@ -50,6 +50,9 @@ class Taps:
     offset: np.ndarray
     """Per tap: ``source (1-based) - lag * size``: the slot relative to the newest step."""
     weight: np.ndarray
+    activation: np.ndarray
+    """Per tap: the first step at which its stage reads a time ``>= 0`` (``> 0`` for stages
+    after the start of a step); with the zero pre-history the tap reads 0 before it."""
 
 
 def read_entries(system: SystemIR, lay: Layout, j: int, params: dict[str, np.ndarray]
@@ -107,17 +110,19 @@ def delay_taps(system: SystemIR, lay: Layout, params: dict[str, np.ndarray], dt:
     rows: list[np.ndarray] = []
     offsets: list[np.ndarray] = []
     weights: list[np.ndarray] = []
+    active: list[np.ndarray] = []
     n_taps = n_rows = 0
     for read, (out, src, delay, w) in zip(lay.reads, entries):
         n_sym = sizes[read.symbol]
         for c in STAGES:
-            t_out, t_src, t_lag, t_w = _stage_taps(out, src, delay, w, dt, c)
+            t_out, t_src, t_lag, t_w, t_act = _stage_taps(out, src, delay, w, dt, c)
             order = np.argsort(t_out, kind="stable")
             counts = np.bincount(t_out, minlength=read.n_out)
             base.append(n_rows)
             rows.append(n_taps + np.concatenate([[0], np.cumsum(counts)]))
             offsets.append(t_src[order] + 1 - t_lag[order] * n_sym)
             weights.append(t_w[order])
+            active.append(t_act[order])
             n_taps += int(t_out.size)
             n_rows += read.n_out + 1
     base.append(n_rows)
@@ -127,19 +132,22 @@ def delay_taps(system: SystemIR, lay: Layout, params: dict[str, np.ndarray], dt:
         return np.concatenate(parts).astype(kind) if parts else np.zeros(0, kind)
 
     return Taps(lengths, np.asarray(base, np.int32), cat(rows, np.int32),
-                cat(offsets, np.int32), cat(weights, dtype))
+                cat(offsets, np.int32), cat(weights, dtype), cat(active, np.int32))
 
 
 def _stage_taps(out: np.ndarray, src: np.ndarray, delay: np.ndarray, w: np.ndarray,
                 dt: float, c: float) -> tuple[np.ndarray, ...]:
-    """Taps ``(out, src, lag, weight)`` (0-based) of the entries at stage offset ``c``."""
+    """Taps ``(out, src, lag, weight, activation)`` (0-based) of the entries at stage offset
+    ``c``.
+    """
     lag = delay / dt - c
+    act = np.ceil(delay / dt - _TOL) if c == 0 else np.floor(lag + _TOL) + 1
     j = np.floor(lag + _TOL)
     frac = lag - j
     frac[np.abs(frac) < _TOL] = 0.0
     j = j.astype(np.int64)
     exact = frac == 0.0
-    parts: list[list[np.ndarray]] = [[], [], [], []]
+    parts: list[list[np.ndarray]] = [[], [], [], [], []]
     for mask, nodes in ((exact, (0,)), (~exact & (j >= 1), (-1, 0, 1, 2)),
                         (~exact & (j == 0), (0, 1, 2))):
         if not np.any(mask):
@@ -151,6 +159,7 @@ def _stage_taps(out: np.ndarray, src: np.ndarray, delay: np.ndarray, w: np.ndarr
             parts[1].append(src[mask])
             parts[2].append(j[mask] + node)
             parts[3].append(w[mask] * wk)
+            parts[4].append(act[mask].astype(np.int64))
     if not parts[0]:
-        return (np.zeros(0, np.int64),) * 3 + (np.zeros(0),)
+        return (np.zeros(0, np.int64),) * 3 + (np.zeros(0), np.zeros(0, np.int64))
     return tuple(np.concatenate(p) for p in parts)

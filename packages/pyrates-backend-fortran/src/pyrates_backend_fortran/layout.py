@@ -87,6 +87,8 @@ class Layout:
     """``EdgeSum``/``Past`` term -> Fortran temporary."""
     record_codes: dict[str, int] = field(default_factory=dict)
     """Input/assignment name -> code in the recording ``select case`` (states use 0)."""
+    matrices: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Matrix parameter name -> shape (stored column-major in ``pr_p``)."""
 
 
 def _used_symbols(system: SystemIR) -> set[str]:
@@ -109,14 +111,18 @@ def build_layout(system: SystemIR) -> Layout:
     sizes = system.symbol_sizes()
     used = _used_symbols(system)
     params: list[ParamSlot] = []
+    matrices: dict[str, tuple[int, int]] = {}
     n_real = n_int = 0
     for name, spec in system.params.items():
         if name not in used:
             continue
         value = np.asarray(spec.value)
-        if value.ndim > 1:
-            raise EquationError(f"parameter '{name}' is a matrix (shape {value.shape}); the "
-                                "fortran backend supports scalar and vector parameters only")
+        if value.ndim > 2:
+            raise EquationError(f"parameter '{name}' has {value.ndim} dimensions (shape "
+                                f"{value.shape}); the fortran backend supports scalars, "
+                                "vectors and matrices only")
+        if value.ndim == 2:
+            matrices[name] = (int(value.shape[0]), int(value.shape[1]))
         integer = value.dtype.kind in "iub"
         slot = ParamSlot(name, names[name], n_int if integer else n_real, int(value.size),
                          integer)
@@ -155,7 +161,8 @@ def build_layout(system: SystemIR) -> Layout:
                                   offset + 2 * zero.size, delayed))
         offset += 3 * zero.size
     layout = Layout(names, sizes, params, n_real, n_int, inputs, n_u, bundles, reads, history,
-                    np.concatenate(chunks) if chunks else np.zeros(0, np.int64))
+                    np.concatenate(chunks) if chunks else np.zeros(0, np.int64),
+                    matrices=matrices)
     for k, b in enumerate(system.edges):
         layout.temps[EdgeSum(sp.Symbol(b.source), k)] = f"pr_es{k}"
     exprs = [a.expr for a in system.assignments] + list(system.derivatives)

@@ -19,8 +19,8 @@ from pyrates_core.errors import EquationError
 __all__ = ["FortranPrinter", "SUPPORTED_FUNCTIONS", "fortran_names", "RESERVED"]
 
 SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "Concatenate", "Interp", "Past", "Index",
-     "EdgeSum"}
+    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
+     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"}
 )
 """IR functions of :mod:`pyrates_core.functions` this printer knows."""
 
@@ -60,17 +60,20 @@ class FortranPrinter(FCodePrinter):
 
     ``names`` maps IR symbol names to Fortran identifiers, ``sizes`` gives the number of
     elements of every array symbol (size-1 symbols are Fortran scalars), ``temps`` returns
-    the Fortran name of the temporary that holds an ``EdgeSum`` or ``Past`` term, and
-    ``complex_`` selects ``complex(8)`` literals.
+    the Fortran name of the temporary that holds an ``EdgeSum`` or ``Past`` term,
+    ``complex_`` selects ``complex(8)`` literals and ``matrices`` maps matrix parameters to
+    their shapes.
     """
 
     def __init__(self, names: Mapping[str, str], sizes: Mapping[str, int],
-                 temps: Callable[[sp.Expr], str] | None = None, complex_: bool = False) -> None:
+                 temps: Callable[[sp.Expr], str] | None = None, complex_: bool = False,
+                 matrices: Mapping[str, tuple[int, int]] | None = None) -> None:
         super().__init__({"source_format": "free", "standard": 95, "strict": True})
         self._names = dict(names)
         self._sizes = dict(sizes)
         self._temps = temps
         self._complex = complex_
+        self._matrices = dict(matrices or {})
 
     # -- general -----------------------------------------------------------------------
     def _print_not_supported(self, expr: sp.Basic) -> str:
@@ -123,12 +126,18 @@ class FortranPrinter(FCodePrinter):
         return f"merge(0.0d0, sign(1.0d0, real({x}, 8)), real({x}, 8) == 0.0d0)"
 
     # -- IR functions --------------------------------------------------------------------
+    def _real_arg(self, arg: sp.Expr) -> str:
+        """An argument of ``max``/``min``: numbers as double literals (same kind required)."""
+        if isinstance(arg, sp.Number):
+            return self._print(sp.Float(arg, 17))
+        return self._print(arg)
+
     def _print_maxi(self, expr: sp.Expr) -> str:
-        a, b = (self._print(arg) for arg in expr.args)
+        a, b = (self._real_arg(arg) for arg in expr.args)
         return f"max({a}, {b})"
 
     def _print_mini(self, expr: sp.Expr) -> str:
-        a, b = (self._print(arg) for arg in expr.args)
+        a, b = (self._real_arg(arg) for arg in expr.args)
         return f"min({a}, {b})"
 
     def _print_Round(self, expr: sp.Expr) -> str:
@@ -152,6 +161,42 @@ class FortranPrinter(FCodePrinter):
         code = self._print(x)
         return f"(sum({code}) / size({code}))"
 
+    def _print_ArrayMax(self, expr: sp.Expr) -> str:
+        x = expr.args[0]
+        return self._print(x) if self._size(x) == 1 else f"maxval({self._print(x)})"
+
+    def _print_ArrayMin(self, expr: sp.Expr) -> str:
+        x = expr.args[0]
+        return self._print(x) if self._size(x) == 1 else f"minval({self._print(x)})"
+
+    def _print_Dot(self, expr: sp.Expr) -> str:
+        a, b = expr.args
+        if isinstance(a, sp.Symbol) and a.name in self._matrices:
+            return f"matmul({self._print(a)}, {self._print(b)})"
+        if self._size(a) == 1 or self._size(b) == 1:
+            return f"({self._print(a)}) * ({self._print(b)})"
+        return f"dot_product({self._print(a)}, {self._print(b)})"
+
+    def _print_Roll(self, expr: sp.Expr) -> str:
+        x, k = expr.args
+        if self._size(x) == 1:
+            return self._print(x)
+        return f"cshift({self._print(x)}, -int({self._print(k)}))"
+
+    def _print_Slice(self, expr: sp.Expr) -> str:
+        x, a, b = expr.args
+        if not isinstance(x, sp.Symbol):
+            raise EquationError(f"Slice() of the expression '{x}' is not supported by the "
+                                "fortran backend; slice a symbol")
+        if isinstance(a, sp.Integer) and isinstance(b, sp.Integer) and int(b) - int(a) == 1:
+            return self._print(x) if self._size(x) == 1 else f"{self._print(x)}({int(b)})"
+        lo = str(int(a) + 1) if isinstance(a, sp.Integer) else f"int({self._print(a)}) + 1"
+        hi = str(int(b)) if isinstance(b, sp.Integer) else f"int({self._print(b)})"
+        return f"{self._print(x)}({lo}:{hi})"
+
+    def _print_Randn(self, expr: sp.Expr) -> str:
+        return "pr_randn()"
+
     def _print_Concatenate(self, expr: sp.Expr) -> str:
         return "(/ " + ", ".join(self._print(a) for a in expr.args) + " /)"
 
@@ -161,8 +206,11 @@ class FortranPrinter(FCodePrinter):
 
     def _print_Index(self, expr: sp.Expr) -> str:
         x, idx = expr.args
+        if isinstance(idx, sp.Integer):
+            return self._print(x) if self._size(x) == 1 else f"{self._print(x)}({int(idx) + 1})"
         if not isinstance(idx, sp.Symbol):
-            raise EquationError(f"Index() needs an integer parameter as index, got '{idx}'")
+            raise EquationError(f"Index() needs an integer or an integer parameter as index, "
+                                f"got '{idx}'")
         if self._size(x) == 1 and isinstance(x, sp.Symbol):
             n = self._sizes.get(idx.name, 1)
             return self._print(x) if n == 1 else f"spread({self._print(x)}, 1, {n})"

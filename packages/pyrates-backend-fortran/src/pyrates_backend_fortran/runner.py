@@ -18,11 +18,12 @@ import numpy as np
 from pyrates_backend_fortran.codegen import SIMULATE
 from pyrates_backend_fortran.delays import delay_taps
 from pyrates_backend_fortran.layout import Layout
-from pyrates_core.backend import HISTORY_MODES, SimulationRequest, SimulationResult
-from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
+from pyrates_core import runtime
+from pyrates_core.backend import SimulationRequest, SimulationResult
+from pyrates_core.errors import SolverError, VariableNotFoundError
 from pyrates_core.system import SystemIR
 
-__all__ = ["FIXED_METHODS", "FortranModel", "integrate", "pack_params", "resolve_params"]
+__all__ = ["FIXED_METHODS", "FortranModel", "integrate", "pack_params"]
 
 FIXED_METHODS = {"euler": 0, "heun": 1, "rk4": 2}
 
@@ -36,28 +37,13 @@ class FortranModel:
     system: SystemIR
 
 
-def resolve_params(system: SystemIR, overrides: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Parameter values with ``overrides`` applied (shapes checked)."""
-    values = {name: np.asarray(p.value) for name, p in system.params.items()}
-    for name, value in overrides.items():
-        if name not in values:
-            raise VariableNotFoundError(f"parameter '{name}' is not part of the model; known "
-                                        f"parameters: {', '.join(sorted(values))}")
-        new = np.asarray(value)
-        if new.size != values[name].size:
-            raise SolverError(f"parameter '{name}' has shape {values[name].shape}, the "
-                              f"override has shape {new.shape}")
-        values[name] = new.reshape(values[name].shape)
-    return values
-
-
 def pack_params(system: SystemIR, lay: Layout, params: dict[str, np.ndarray]
                 ) -> tuple[np.ndarray, np.ndarray]:
     """``(pr_p, pr_ip)``: flat real/complex parameters and 1-based integer data."""
     real = np.zeros(max(1, lay.n_real), system.value_dtype)
     ints = np.zeros(lay.n_int, np.int32)
     for slot in lay.params:
-        value = np.ravel(params[slot.name])
+        value = np.ravel(params[slot.name], order="F")  # column-major matrices
         if slot.integer:
             ints[slot.offset:slot.offset + slot.size] = value + 1
         else:
@@ -68,34 +54,12 @@ def pack_params(system: SystemIR, lay: Layout, params: dict[str, np.ndarray]
 
 def _inputs(system: SystemIR, lay: Layout, given: dict[str, np.ndarray], n_steps: int
             ) -> np.ndarray:
-    unknown = set(given) - set(system.inputs)
-    if unknown:
-        raise VariableNotFoundError(f"input(s) {sorted(unknown)} are not part of the model; "
-                                    f"model inputs: {sorted(system.inputs)}")
-    rows = 1
-    arrays = {}
-    for name, spec in system.inputs.items():
-        if name not in given:
-            continue
-        arr = np.asarray(given[name], dtype=system.value_dtype)
-        if arr.ndim == 1 and spec.size == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2 or arr.shape[1] != spec.size:
-            raise SolverError(f"input '{name}' must have shape (n_steps, {spec.size}), got "
-                              f"{arr.shape}")
-        if arr.shape[0] != 1 and arr.shape[0] < n_steps:
-            raise SolverError(f"input '{name}' has {arr.shape[0]} rows, the simulation has "
-                              f"{n_steps} steps")
-        arrays[name] = arr
-        rows = max(rows, min(arr.shape[0], n_steps))
+    """``pr_u(nu, rows)``: one column per step (a single column if every input is constant)."""
+    series = runtime.input_series(system, given, n_steps, list(lay.inputs))
+    rows = max([1] + [min(arr.shape[0], n_steps) for arr in series])
     u = np.zeros((max(1, lay.n_u), rows), system.value_dtype, order="F")
-    for name, (off, size) in lay.inputs.items():
-        given_arr = arrays.get(name)
-        if given_arr is None:
-            u[off:off + size, :] = np.asarray(system.inputs[name].default)[:, None]
-        else:
-            u[off:off + size, :] = given_arr[:rows].T if given_arr.shape[0] > 1 \
-                else given_arr.T
+    for (off, size), arr in zip(lay.inputs.values(), series):
+        u[off:off + size, :] = arr[:rows].T if arr.shape[0] > 1 else arr.T
     return u
 
 
@@ -126,32 +90,13 @@ def _recording(system: SystemIR, lay: Layout, outputs: dict[str, tuple[str, Any]
     return np.asarray(codes or [-1], np.int32), np.asarray(idx or [1], np.int32), columns
 
 
-def _sampling(request: SimulationRequest) -> tuple[int, int]:
-    if request.step_size <= 0 or request.simulation_time <= 0:
-        raise SolverError("step_size and simulation_time must be positive")
-    n_steps = request.n_steps
-    if abs(n_steps * request.step_size - request.simulation_time) > \
-            1e-9 * request.simulation_time:
-        raise SolverError(f"simulation_time {request.simulation_time:g} is not a multiple of "
-                          f"step_size {request.step_size:g}")
-    sampling = request.sampling_step_size or request.step_size
-    ratio = sampling / request.step_size
-    stride = int(round(ratio))
-    if stride < 1 or abs(ratio - stride) > 1e-9 * max(1.0, ratio):
-        raise SolverError(f"sampling_step_size {sampling:g} must be a positive integer "
-                          f"multiple of step_size {request.step_size:g}")
-    return n_steps, stride
-
-
 def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResult:
     """Run ``request`` (euler, heun or rk4) in the compiled Fortran loop."""
     system, lay = model.system, model.layout
     if request.solver not in FIXED_METHODS:
         raise SolverError(f"solver '{request.solver}' is not supported by the fortran backend; "
                           f"choose one of: {', '.join(FIXED_METHODS)}")
-    if request.history not in HISTORY_MODES:
-        raise SolverError(f"history must be one of {sorted(HISTORY_MODES)}, got "
-                          f"{request.history!r}")
+    runtime.check_history(request.history)
     if request.solver_options:
         raise SolverError(f"solver_options {sorted(request.solver_options)} have no meaning for "
                           f"the fixed-step solver '{request.solver}' of the fortran backend")
@@ -161,19 +106,13 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
     if request.batch_params:
         raise SolverError("the fortran backend has no batch axis; run the parameter sets one "
                           "by one (or use pyrates_sweep)")
-    n_steps, stride = _sampling(request)
+    rows = runtime.sampling(request)
+    n_steps, stride, n_samples = rows.n_steps, rows.stride, rows.n_samples
     dt = request.step_size
-    y = system.initial_state()
-    if request.initial_state is not None:
-        given = np.asarray(request.initial_state, dtype=system.value_dtype).ravel()
-        if given.shape != y.shape:
-            raise SolverError(f"initial_state has {given.size} elements, the model has "
-                              f"{y.size} state variables")
-        y = given.copy()
-    y = np.ascontiguousarray(y, dtype=system.value_dtype)
+    y = np.ascontiguousarray(runtime.initial_state(system, request), dtype=system.value_dtype)
     if y.size == 0:
         y = np.zeros(1, system.value_dtype)
-    params = resolve_params(system, request.param_values)
+    params = runtime.resolve_params(system, request.param_values)
     p, ip = pack_params(system, lay, params)
     u = _inputs(system, lay, request.inputs, n_steps)
     taps = delay_taps(system, lay, params, dt)
@@ -184,7 +123,6 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
     hbuf = np.zeros(max(1, int(sum(lengths))), system.value_dtype)
     hlen = np.asarray(taps.lengths or [1], np.int32)
     codes, idx, columns = _recording(system, lay, request.outputs)
-    n_samples = n_steps // stride
     rec = np.zeros((codes.size, max(1, n_samples)), system.value_dtype, order="F")
 
     def nonempty(a: np.ndarray, dtype: Any) -> np.ndarray:
@@ -198,18 +136,15 @@ def integrate(model: FortranModel, request: SimulationRequest) -> SimulationResu
         pr_hmode=1 if request.history == "initial" else 0, pr_ntab=len(lay.reads),
         pr_dbase=taps.base, pr_drp=nonempty(taps.rows, np.int32),
         pr_doff=nonempty(taps.offset, np.int32),
-        pr_dw=nonempty(taps.weight, system.value_dtype))
+        pr_dw=nonempty(taps.weight, system.value_dtype),
+        pr_dact=nonempty(taps.activation, np.int32))
     run_time = time.perf_counter() - start
     final = y[:system.n_state].copy()
     if status >= 0:
-        bad = [s.name for s in system.states
-               if not np.all(np.isfinite(final[s.start:s.start + s.size]))]
-        raise DivergenceError(f"the simulation diverged: state variable(s) {', '.join(bad)} "
-                              f"became non-finite by t = {status * dt:g}; try a smaller step "
-                              "size or check the parameters")
+        raise runtime.divergence_error(system, final, status * dt)
     data = rec[:, :n_samples].T
     outputs = {key: np.array(data[:, sl]) for key, sl in columns.items()}
-    times = np.arange(n_samples) * stride * dt
+    times = rows.times
     stats = {"run_time": run_time, "n_steps": n_steps,
              "n_rhs_evals": n_steps * (1, 2, 4)[FIXED_METHODS[request.solver]]}
     return SimulationResult(times, outputs, final, stats)

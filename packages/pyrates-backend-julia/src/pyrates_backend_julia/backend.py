@@ -11,8 +11,8 @@ import numpy as np
 from pyrates_backend_julia.codegen import Layout, generate_files
 from pyrates_backend_julia.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_julia.runner import find_julia, job_text, run_job
+from pyrates_core import runtime
 from pyrates_core.backend import (
-    HISTORY_MODES,
     CodegenOptions,
     GeneratedCode,
     LoadedModel,
@@ -148,9 +148,7 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
     if request.solver not in FIXED + ADAPTIVE:
         raise SolverError(f"solver '{request.solver}' is not supported by the julia backend; "
                           f"choose one of: {', '.join(FIXED + ADAPTIVE)}")
-    if request.history not in HISTORY_MODES:
-        raise SolverError(f"history must be one of {sorted(HISTORY_MODES)}, got "
-                          f"'{request.history}'")
+    runtime.check_history(request.history)
     if request.batch_params:
         raise SolverError("the julia backend runs one parameter set at a time "
                           "(batch_params are not supported)")
@@ -161,35 +159,26 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
                           f"'{request.solver}' of the julia backend; accepted: "
                           f"{', '.join(sorted(allowed)) or 'none'}")
     dt = request.step_size
-    sampling = request.sampling_step_size or dt
-    stride = int(round(sampling / dt))
-    if dt <= 0 or request.simulation_time <= 0 or stride < 1:
-        raise SolverError("step_size, simulation_time and sampling_step_size must be positive")
+    plan = runtime.sampling(request)
+    stride = plan.stride
     options: dict[str, Any] = {"solver": request.solver, "dts": stride * dt,
                                "history": request.history, "record": True}
     spec = {o.name: o for s in JuliaBackend.solver_specs if s.name == request.solver
             for o in s.options}
     for key, value in request.solver_options.items():
         options[key] = spec[key].check(value, f"solver '{request.solver}' of the julia backend")
-    params = {}
-    for name, value in request.param_values.items():
-        if name not in system.params:
-            raise VariableNotFoundError(f"parameter '{name}' is not part of the model; known "
-                                        f"parameters: {', '.join(sorted(system.params))}")
-        params[layout.fields[name]] = np.asarray(value).reshape(
-            np.shape(system.params[name].value))
+    values = runtime.resolve_params(system, request.param_values)
+    params = {layout.fields[name]: values[name] for name in request.param_values}
     if params:
         options["params"] = params
     if request.initial_state is not None:
-        options["u0"] = np.asarray(request.initial_state, dtype=float).ravel()
+        options["u0"] = runtime.initial_state(system, request).astype(float)
     files, arrays = {}, {}
-    for name, data in request.inputs.items():
-        if name not in system.inputs:
-            raise VariableNotFoundError(f"input '{name}' is not part of the model; model "
-                                        f"inputs: {sorted(system.inputs)}")
-        arr = np.asarray(data, dtype=float).reshape(len(data), -1)
+    given = list(request.inputs)
+    for name, arr in zip(given, runtime.input_series(system, request.inputs, plan.n_steps,
+                                                     given)):
         files[layout.fields[name]] = f"input_{layout.fields[name]}.csv"
-        arrays[files[layout.fields[name]]] = arr
+        arrays[files[layout.fields[name]]] = arr.astype(float)
     return job_text(request.simulation_time, dt, options, files), arrays, stride
 
 

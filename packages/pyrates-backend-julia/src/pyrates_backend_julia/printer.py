@@ -1,10 +1,10 @@
 """Strict sympy printer for Julia broadcast expressions.
 
 Lines are emitted as ``@. target = expr``: every operator and function call in ``expr`` is
-broadcast. IR functions that change sizes (``EdgeSum``, ``Past``, ``Index``, ``ArraySum``,
-``ArrayMean``, ``Concatenate``, ``Interp``) must not be broadcast; the code generator hoists
-them into temporaries first, and this printer prints them only as whole calls
-(:meth:`JuliaPrinter.special`). A function it does not know raises
+broadcast. IR functions that change sizes (``EdgeSum``, ``Past``, ``Index``, the reductions,
+``Dot``, ``Roll``, ``Slice``, ``Randn``, ``Concatenate``, ``Interp``) must not be broadcast;
+the code generator hoists them into temporaries first, and this printer prints them only as
+whole calls (:meth:`JuliaPrinter.special`). A function it does not know raises
 :class:`~pyrates_core.errors.EquationError` naming it.
 """
 
@@ -20,8 +20,8 @@ from pyrates_core.errors import EquationError
 __all__ = ["JuliaPrinter", "SUPPORTED_FUNCTIONS"]
 
 SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "Concatenate", "Interp", "Past", "Index",
-     "EdgeSum"}
+    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
+     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"}
 )
 """IR functions of :mod:`pyrates_core.functions` this backend knows."""
 
@@ -88,3 +88,5 @@ class JuliaPrinter(JuliaCodePrinter):
 
     _print_ArraySum = _print_ArrayMean = _print_Concatenate = _print_size_changing
     _print_Interp = _print_Index = _print_EdgeSum = _print_Past = _print_size_changing
+    _print_ArrayMax = _print_ArrayMin = _print_Dot = _print_Roll = _print_size_changing
+    _print_Slice = _print_Randn = _print_size_changing

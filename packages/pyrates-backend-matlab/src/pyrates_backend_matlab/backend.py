@@ -12,8 +12,8 @@ import sympy as sp
 from pyrates_backend_matlab.codegen import Layout, generate_files
 from pyrates_backend_matlab.octave import evaluate_field, find_octave, run_driver, struct_fields
 from pyrates_backend_matlab.printer import SUPPORTED_FUNCTIONS
+from pyrates_core import runtime
 from pyrates_core.backend import (
-    HISTORY_MODES,
     CodegenOptions,
     GeneratedCode,
     LoadedModel,
@@ -22,7 +22,7 @@ from pyrates_core.backend import (
     SimulationResult,
     SolverSpec,
 )
-from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
+from pyrates_core.errors import SolverError, VariableNotFoundError
 from pyrates_core.system import SystemIR
 
 __all__ = ["MatlabBackend"]
@@ -123,12 +123,7 @@ class MatlabBackend:
         dtype = system.value_dtype
         final = np.asarray(data["yT"], dtype=dtype).ravel()
         if status >= 0:
-            bad = [s.name for s in system.states
-                   if not np.all(np.isfinite(final[s.start:s.start + s.size]))]
-            raise DivergenceError(f"the simulation diverged: state variable(s) "
-                                  f"{', '.join(bad)} became non-finite by t = "
-                                  f"{status * request.step_size:g}; try a smaller step size or "
-                                  "check the parameters")
+            raise runtime.divergence_error(system, final, status * request.step_size)
         times = np.asarray(data["times"], dtype=float).ravel()
         states = np.asarray(data["Y"], dtype=dtype).reshape(times.size, -1)
         assigned = struct_fields(data["A"])
@@ -161,9 +156,7 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
     if solver not in FIXED + ADAPTIVE:
         raise SolverError(f"solver '{solver}' is not supported by the matlab backend; choose one "
                           f"of: {', '.join(FIXED + ADAPTIVE)}")
-    if request.history not in HISTORY_MODES:
-        raise SolverError(f"history must be one of {sorted(HISTORY_MODES)}, got "
-                          f"'{request.history}'")
+    runtime.check_history(request.history)
     if request.batch_params:
         raise SolverError("the matlab backend runs one parameter set at a time "
                           "(batch_params are not supported); use backend='numpy'")
@@ -186,16 +179,8 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
                           f"({layout.func}_run.m); here, use a fixed-step solver (euler, heun, "
                           "rk4)")
     dt, sim_t = request.step_size, request.simulation_time
-    if dt <= 0 or sim_t <= 0:
-        raise SolverError("step_size and simulation_time must be positive")
-    n_steps = request.n_steps
-    if abs(n_steps * dt - sim_t) > 1e-9 * sim_t:
-        raise SolverError(f"simulation_time {sim_t:g} is not a multiple of step_size {dt:g}")
-    sampling = request.sampling_step_size or dt
-    stride = int(round(sampling / dt))
-    if stride < 1 or abs(sampling / dt - stride) > 1e-9 * max(1.0, sampling / dt):
-        raise SolverError(f"sampling_step_size {sampling:g} must be a positive integer multiple "
-                          f"of step_size {dt:g}")
+    rows = runtime.sampling(request)
+    n_steps, stride = rows.n_steps, rows.stride
     params = _overrides(system, layout, request.param_values)
     if solver in FIXED:
         _check_delays(system, layout, request.param_values, dt)
@@ -209,14 +194,7 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
         opts["params"] = params
     if series:
         opts["inputs"] = {layout.fields[k]: v for k, v in series.items()}
-    y0 = system.initial_state()
-    if request.initial_state is not None:
-        given = np.asarray(request.initial_state, dtype=system.value_dtype).ravel()
-        if given.shape != y0.shape:
-            raise SolverError(f"initial_state has {given.size} elements, the model has "
-                              f"{y0.size} state variables")
-        y0 = given
-    opts["y0"] = y0
+    opts["y0"] = runtime.initial_state(system, request)
     job = {"T": float(sim_t), "dt": float(dt), "solver": solver, "opts": opts}
     return job, n_steps, stride, series
 

@@ -196,12 +196,11 @@ function [H, tabs, P] = pyrates_history(f, p, meta, y, N, dt, inputs, zero)
   end
   for h = 1:nh
     if strcmp(meta.hist{h}.kind, 'state')
+      % the pre-history columns hold the initial value in both modes (zero history: the
+      % reads before t = 0 are masked in pyrates_reads), so interpolation stencils near
+      % t = 0 see a continuous history, as in the NumPy backend
       v = y(meta.hist{h}.start:meta.hist{h}.start + meta.hist{h}.size - 1);
-      if zero
-        H{h}(:, P(h) + 1) = v;
-      else
-        H{h}(:, 1:P(h) + 1) = repmat(v, 1, P(h) + 1);
-      end
+      H{h}(:, 1:P(h) + 1) = repmat(v, 1, P(h) + 1);
     end
   end
   p0 = pyrates_inputs_at(p, inputs, 0, dt, true);
@@ -211,11 +210,7 @@ function [H, tabs, P] = pyrates_history(f, p, meta, y, N, dt, inputs, zero)
     for h = 1:nh
       if strcmp(meta.hist{h}.kind, 'assign')
         v = a.(meta.hist{h}.name);
-        if zero
-          H{h}(:, P(h) + 1) = v;
-        else
-          H{h}(:, 1:P(h) + 1) = repmat(v(:), 1, P(h) + 1);
-        end
+        H{h}(:, 1:P(h) + 1) = repmat(v(:), 1, P(h) + 1);
       end
     end
   end

@@ -3,8 +3,8 @@
 Every IR function of :mod:`pyrates_core.functions` is printed here; a function the printer
 does not know raises :class:`~pyrates_core.errors.EquationError` naming it. ``EdgeSum`` and
 ``Past`` are printed from callbacks of the code generator (they depend on the edge layout).
-Helper functions (``pyrates_rint``, ``pyrates_interp``, ``pyrates_take``) are subfunctions
-of the generated vector-field file.
+Helper functions (``pyrates_rint``, ``pyrates_interp``, ``pyrates_take``, ``pyrates_dot``) are
+subfunctions of the generated vector-field file.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pyrates_core.errors import EquationError
 __all__ = ["MatlabPrinter", "SUPPORTED_FUNCTIONS"]
 
 SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "Concatenate", "Interp", "Past", "Index",
-     "EdgeSum"}
+    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
+     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"}
 )
 """IR functions of :mod:`pyrates_core.functions` this printer knows."""
 
@@ -65,6 +65,31 @@ class MatlabPrinter(OctaveCodePrinter):
 
     def _print_ArrayMean(self, expr: sp.Expr) -> str:
         return f"mean({self._print(expr.args[0])})"
+
+    def _print_ArrayMax(self, expr: sp.Expr) -> str:
+        return f"max({self._print(expr.args[0])})"
+
+    def _print_ArrayMin(self, expr: sp.Expr) -> str:
+        return f"min({self._print(expr.args[0])})"
+
+    def _print_Dot(self, expr: sp.Expr) -> str:
+        a, b = (self._print(arg) for arg in expr.args)
+        return f"pyrates_dot({a}, {b})"
+
+    def _print_Roll(self, expr: sp.Expr) -> str:
+        x, k = (self._print(arg) for arg in expr.args)
+        return f"circshift({x}, round({k}))"
+
+    def _print_Slice(self, expr: sp.Expr) -> str:
+        x, a, b = expr.args
+        lo = str(int(a) + 1) if isinstance(a, sp.Integer) else f"round({self._print(a)}) + 1"
+        hi = str(int(b)) if isinstance(b, sp.Integer) else f"round({self._print(b)})"
+        if isinstance(x, sp.Symbol):
+            return f"{self._print(x)}({lo}:{hi})"
+        return f"pyrates_take({self._print(x)}, ({lo}):({hi}))"
+
+    def _print_Randn(self, expr: sp.Expr) -> str:
+        return "randn()"
 
     def _print_Concatenate(self, expr: sp.Expr) -> str:
         return "[" + "; ".join(self._print(a) for a in expr.args) + "]"
