@@ -58,7 +58,15 @@ class Template:
         return tpl
 
     def __repr__(self) -> str:
-        return f"<{self.kind} '{self.path}'>"
+        from pyrates_frontend.display import safe_repr
+
+        return safe_repr(self, html=False)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: LaTeX equations, tables of variables, nodes and edges."""
+        from pyrates_frontend.display import safe_repr
+
+        return safe_repr(self, html=True)
 
     def to_yaml(self, path: str | Path, template_name: str | None = None,
                 overwrite: bool = False) -> Path:
