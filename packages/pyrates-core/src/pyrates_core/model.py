@@ -138,3 +138,5 @@ class NetworkDef:
     nodes: dict[str, NodeDef]
     edges: list[EdgeDef] = field(default_factory=list)
     name: str = "circuit"
+    edge_blocks: list[Any] = field(default_factory=list)
+    """Further plain edges in compact form (:class:`pyrates_core.edge_blocks.EdgeBlock`)."""
