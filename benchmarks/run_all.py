@@ -58,10 +58,11 @@ def child_w1(t_ms: float, repeat: int, with_loop: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     kw = dict(simulation_time=t_ms, step_size=DT, outputs={"E": "all/wc_op/E"},
               solver="euler", verbose=False)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     circuit = wc_circuit(cmat, delays)
     res = circuit.run(**kw)
     out["first_wall"] = time.perf_counter() - t0
+    out["first_cpu"] = time.process_time() - c0  # the machine may be shared: CPU time too
     out["first"] = {k: circuit.run_stats[k] for k in ("build_time", "compile_time", "run_time")}
     out["numba"], out["reason"] = circuit.run_stats["numba"], circuit.run_stats["numba_reason"]
     if not with_loop:
@@ -189,9 +190,10 @@ def checks(w1: dict, cached: dict, orig: dict | None, scale: list[dict],
         (f"NumPy and default path agree: {w1['numpy_vs_default']:.1e} <= 1e-12",
          w1["numpy_vs_default"] <= 1e-12),
         (f"later run {later:.2f} s <= 0.75 x loop {loop:.2f} s", later <= 0.75 * loop),
-        (f"first run cold {w1['first_wall']:.2f} s <= 3 s", w1["first_wall"] <= 3.0),
-        (f"first run from disk cache {cached['first_wall']:.2f} s <= 1 s",
-         cached["first_wall"] <= 1.0),
+        (f"first run cold {w1['first_wall']:.2f} s (CPU {w1['first_cpu']:.2f} s) <= 3 s",
+         w1["first_wall"] <= 3.0),
+        (f"first run from disk cache {cached['first_wall']:.2f} s (CPU "
+         f"{cached['first_cpu']:.2f} s) <= 1 s", cached["first_wall"] <= 1.0),
     ]
     if orig is not None and orig.get("status") == "ok":
         ratio = orig["wall"] / w1["first_wall"]
@@ -266,7 +268,9 @@ def main() -> None:
     w1_lines = _w1_lines()
     n_steps = int(round(t_ms / DT))
     head = (f"W1: 80 nodes, 5846 delayed edges, {n_steps} Euler steps; default settings chose "
-            f"numba={w1['numba']} ({w1['reason']}); later run: {w1['later_reason']}.")
+            f"numba={w1['numba']} ({w1['reason']}); later run: {w1['later_reason']}. CPU time "
+            f"of the first run: {w1['first_cpu']:.2f} s cold, {cached['first_cpu']:.2f} s from "
+            "the disk cache.")
     block = ["", head, "", *w1_table(w1, cached, orig), "",
              f"Random delayed networks (50 edges per node, delays 1-20 ms), `run(..., "
              f"numba=True)` of 10 steps in a fresh process; W1's module has {w1_lines} lines:",

@@ -138,7 +138,7 @@ Only code is shared; parameter values always come from the new system."""
 class NumpyBackend:
     """PyRates backend that generates a standalone NumPy module (numba-compiled if enabled).
 
-    ``CodegenOptions.extra``: ``{'numba': bool}`` (default: automatic, see ``jit.use_numba``;
+    ``CodegenOptions.extra``: ``{'numba': bool}`` (default: automatic, see ``jit.choose_numba``;
     see :mod:`pyrates_backend_numpy.jit`).
     """
 

@@ -1,14 +1,10 @@
 """Optional numba JIT: availability, the default choice, and the error when it is missing.
 
 numba is not a dependency of the backend; it is imported lazily (by the generated module).
-When ``CodegenOptions.extra`` has no ``'numba'`` key, :func:`use_numba` decides from the
-expected run length (``CodegenOptions.n_steps``). The choice comes from the W1 benchmark
-(``benchmarks/bench_numpy_backend.py``, 80 delayed Wilson-Cowan nodes, 100,000 Euler steps, on a
-busy 2-core machine): NumPy runs in about 3.0 s; numba compiles in about 2.5 s (once per
-model) and then runs in about 0.5 s. Compilation is paid back after about 100,000 steps of
-such a model, and immediately when a model is integrated several times (parameter sweeps
-through ``param_values``); short runs (the JRC demo: 10,000 steps) are faster without it. Pass
-``extra={'numba': True}`` or ``False`` to force the choice.
+Pass ``extra={'numba': True}`` or ``False`` to force the choice. Reference figures (W1,
+``benchmarks/run_all.py``, 80 delayed Wilson-Cowan nodes, 100,000 Euler steps, 2-core
+machine): NumPy runs in about 2.7 s; numba compiles in about 2.5 s (once per model, 0.1-0.4 s
+from the disk cache) and then runs in about 0.5 s.
 
 Automatic choice (:func:`choose_numba`): the compiled path is taken when its machine code is
 cached (this process or the disk cache), or when the expected pure-NumPy run time of this run
