@@ -15,7 +15,7 @@ from typing import Any
 
 from pyrates_backend_numpy.codegen import generate_source
 from pyrates_backend_numpy.jacobian import generate_jacobian, load_jacobian
-from pyrates_backend_numpy.jit import choose_numba
+from pyrates_backend_numpy.jit import EVALS_PER_STEP, choose_numba
 from pyrates_backend_numpy.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_numpy.solvers import (
     SOLVERS,
@@ -90,6 +90,45 @@ def _on_disk(key: str) -> bool:
     return any((folder / "__pycache__").glob(f"model_{key[:24]}*.nbi"))
 
 
+PROBE_STEPS = 64
+"""Steps of the NumPy loop timed by the probe of the automatic numba choice."""
+PROBE_MAX_EDGES = 200_000
+"""Networks with more edges skip the probe (building its arguments takes long): compiling
+pays for them at any useful run length."""
+
+_numpy_seconds: dict[str, float] = {}
+"""Pure-NumPy run time so far in this process, by the hash of the NumPy source."""
+
+
+def _estimate_numpy_run(system: SystemIR, options: CodegenOptions, source: str,
+                        layout: Any) -> float:
+    """Expected seconds of a pure-NumPy fixed-step run: a probe of the generated loop.
+
+    The NumPy module is executed in memory (no file) and its stepping loop run for
+    8 and ``8 + PROBE_STEPS`` steps (best of two each), nothing recorded; the difference
+    divided by :data:`PROBE_STEPS` is the time per step.
+    """
+    if options.solver not in EVALS_PER_STEP or options.adaptive or not options.n_steps:
+        raise ValueError(f"no estimate for solver {options.solver!r}")
+    if not options.step_size:
+        raise ValueError("no step size")
+    if sum(len(b.source_idx) for b in system.edges) > PROBE_MAX_EDGES:
+        return float("inf")
+    module = ModuleType("_pyrates_probe")
+    exec(compile(source, "<pyrates probe>", "exec"), module.__dict__)  # noqa: S102 - our code
+    handle = ModelHandle(module, layout, False, system, options.func_name)
+    dt = float(options.step_size)
+
+    def seconds(n: int) -> float:
+        request = SimulationRequest(simulation_time=n * dt, step_size=dt,
+                                    solver=options.solver)
+        return float(integrate(handle, request).stats["run_time"])
+
+    short, long = (min(seconds(n) for _ in range(2)) for n in (8, 8 + PROBE_STEPS))
+    per_step = max(long - short, 0.0) / PROBE_STEPS  # without the fixed cost of a call
+    return per_step * options.n_steps
+
+
 _MAX_CACHED = 32
 _modules: OrderedDict[str, ModuleType] = OrderedDict()
 """Imported generated modules by the hash of their source: a model generated again (another run
@@ -100,7 +139,7 @@ Only code is shared; parameter values always come from the new system."""
 class NumpyBackend:
     """PyRates backend that generates a standalone NumPy module (numba-compiled if enabled).
 
-    ``CodegenOptions.extra``: ``{'numba': bool}`` (default: automatic, see ``jit.use_numba``;
+    ``CodegenOptions.extra``: ``{'numba': bool}`` (default: automatic, see ``jit.choose_numba``;
     see :mod:`pyrates_backend_numpy.jit`).
     """
 
@@ -147,7 +186,13 @@ class NumpyBackend:
             key = hashlib.sha256(source_for(True)[0].encode()).hexdigest()
             return key in _modules or _on_disk(key)
 
-        numba, reason = choose_numba(options.extra, options.n_steps, cached)
+        def numpy_key() -> str:
+            return hashlib.sha256(source_for(False)[0].encode()).hexdigest()
+
+        numba, reason = choose_numba(
+            options.extra, options.n_steps, cached,
+            lambda: _estimate_numpy_run(system, options, *source_for(False)),
+            lambda: _numpy_seconds.get(numpy_key(), 0.0))
         source, layout = source_for(numba)
         return GeneratedCode(
             backend=self.name,
@@ -157,7 +202,8 @@ class NumpyBackend:
             arg_names=list(layout.arg_names),
             system=system,
             options=options,
-            metadata={"layout": layout, "numba": numba, "numba_reason": reason},
+            metadata={"layout": layout, "numba": numba, "numba_reason": reason,
+                      "numpy_key": None if numba else numpy_key()},
         )
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
@@ -214,4 +260,7 @@ class NumpyBackend:
         """Simulate ``model`` (solvers: euler, heun, rk4, scipy)."""
         result = integrate(model.handle, request)
         result.stats["numba_reason"] = model.code.metadata.get("numba_reason", "")
+        key = model.code.metadata.get("numpy_key")
+        if key is not None:  # rent-or-buy: NumPy time spent on this model (jit.choose_numba)
+            _numpy_seconds[key] = _numpy_seconds.get(key, 0.0) + result.stats.get("run_time", 0)
         return result

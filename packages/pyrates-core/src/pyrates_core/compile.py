@@ -31,6 +31,7 @@ import sympy as sp
 
 from pyrates_core.connectivity import wire_connections
 from pyrates_core.delays import gamma_chain
+from pyrates_core.edge_blocks import EdgeBlock
 from pyrates_core.edge_nodes import expand_edge_operators
 from pyrates_core.equations import parse_equation
 from pyrates_core.errors import EquationError, TemplateError, VariableNotFoundError
@@ -156,8 +157,11 @@ def _mergeable(node: NodeDef) -> bool:
 def _group_nodes(network: NetworkDef, vectorize: bool) -> list[_Group]:
     buckets: dict[tuple, list[str]] = {}
     mergeable: dict[tuple, bool] = {}
+    signatures: dict[int, tuple] = {}  # nodes may share one definition
     for path, node in network.nodes.items():
-        sig = node.signature()
+        if id(node) not in signatures:
+            signatures[id(node)] = node.signature()
+        sig = signatures[id(node)]
         if vectorize and sig not in mergeable:
             mergeable[sig] = _mergeable(node)
         key = (sig,) if vectorize and mergeable[sig] else (path,)
@@ -240,10 +244,16 @@ class _Builder:
                             f"equation '{eq}': declare it as 'variable(...)' or 'output(...)'"
                         )
                     defined[parsed.lhs] = (parsed.differential, parsed.rhs)
+                defs = [self.net.nodes[p] for p in g.nodes]
+                shared = all(d is defs[0] for d in defs)
                 for var, decl in op.variables.items():
-                    values = [np.asarray(self.net.nodes[p].operators[op_name].variables[var].value)
-                              for p in g.nodes]
-                    if any(np.iscomplexobj(v) for v in values):
+                    if shared:  # one definition for all nodes: one value object
+                        values = [np.asarray(defs[0].operators[op_name].variables[var].value)]
+                        values *= len(defs)
+                    else:
+                        values = [np.asarray(d.operators[op_name].variables[var].value)
+                                  for d in defs]
+                    if any(np.iscomplexobj(v) for v in values[:1 if shared else None]):
                         self.is_complex = True
                     per_node = int(values[0].size) if values[0].ndim else 1
                     labels = _element_labels(g.nodes, op_name, var, per_node)
@@ -279,52 +289,109 @@ class _Builder:
         gamma: dict[tuple[str, str], list[tuple[int, int, float, float, float]]] = defaultdict(
             list)
         by_name: dict[str, _Var] = {}
+        blocks: dict[tuple[str, str], list[np.ndarray]] = defaultdict(list)
         for e in self.net.edges:
-            src, sidxs = self._locate(e.source, e, "source")
-            tgt, tidxs = self._locate(e.target, e, "target")
-            if len(sidxs) == 1 and len(tidxs) > 1:
-                sidxs = sidxs * len(tidxs)  # one source element feeds every target element
-            if len(sidxs) != len(tidxs):
-                raise TemplateError(
-                    f"edge {e.source} -> {e.target}: the source has {len(sidxs)} elements, the "
-                    f"target {len(tidxs)}; connect single elements with 'node/op/var[i]'")
-            if tgt.role != "input":
-                raise TemplateError(
-                    f"edge {e.source} -> {e.target}: the target variable must be declared as "
-                    f"an input (e.g. '{split_path(e.target)[2]}: input(0.0)'), it is not"
-                )
-            if src.role == "param":
-                raise TemplateError(
-                    f"edge {e.source} -> {e.target}: the source must be a state or algebraic "
-                    "variable (defined by an equation), not a constant or unconnected input"
-                )
-            self.edge_sources.add(src.symbol.name)
-            delay = float(e.delay or 0.0)
-            if delay < 0:
-                raise TemplateError(f"edge {e.source} -> {e.target}: negative delay {delay}; "
-                                    "delays must be positive (or 0 for none)")
-            if e.spread is not None and e.spread <= 0:
-                raise TemplateError(f"edge {e.source} -> {e.target}: spread {e.spread} must be "
-                                    "positive (the standard deviation of the delay distribution)")
-            key = (src.symbol.name, tgt.symbol.name)
-            by_name[src.symbol.name], by_name[tgt.symbol.name] = src, tgt
-            if e.spread:
-                if delay <= 0:
-                    raise TemplateError(
-                        f"edge {e.source} -> {e.target}: a spread needs a positive delay (mean)"
-                    )
-                gamma[key] += [(si, ti, float(e.weight), delay, float(e.spread))
-                               for si, ti in zip(sidxs, tidxs, strict=True)]
-            else:
-                plain[key] += [(si, ti, float(e.weight), delay)
-                               for si, ti in zip(sidxs, tidxs, strict=True)]
+            self._wire_edge(e, plain, gamma, by_name)
+        for blk in self.net.edge_blocks:
+            if blk.distributed or not self._wire_block(blk, blocks, by_name):
+                for e in blk.edge_defs():
+                    self._wire_edge(e, plain, gamma, by_name)
+        for key in list(blocks):
+            plain.setdefault(key, [])
         for (s_name, t_name), rows in plain.items():
             src, tgt = by_name[s_name], by_name[t_name]
-            arr = np.asarray(rows, dtype=float)
+            parts = [np.asarray(rows, dtype=float).reshape(-1, 4), *blocks.get((s_name, t_name),
+                                                                               [])]
+            arr = np.concatenate(parts)
             self._add_bundle(s_name, len(src.labels), tgt, arr[:, 0], arr[:, 1], arr[:, 2],
                              arr[:, 3])
         for (s_name, t_name), grows in gamma.items():
             self._add_gamma(by_name[s_name], by_name[t_name], grows)
+
+    def _wire_block(self, blk: EdgeBlock, blocks: dict[tuple[str, str], list[np.ndarray]],
+                    by_name: dict[str, _Var]) -> bool:
+        """Wire a compact edge block with array operations (False: not possible, e.g. nodes
+        whose variables have several elements; the caller then wires its edges one by one).
+        """
+        ends = []
+        for nodes, var, idx, what in ((blk.source_nodes, blk.source_var, blk.source_idx,
+                                       "source"),
+                                      (blk.target_nodes, blk.target_var, blk.target_idx,
+                                       "target")):
+            var_ids, flat = np.zeros(len(nodes), np.int64), np.zeros(len(nodes))
+            found: dict[int, tuple[int, _Var]] = {}
+            for n in np.unique(idx).tolist():
+                path = f"{nodes[n]}/{var}"
+                other = f"(add_edges_from_matrix {'targets' if what == 'source' else 'sources'})"
+                e = EdgeDef(path, other) if what == "source" else EdgeDef(other, path)
+                v, elements = self._locate(path, e, what)
+                if len(elements) != 1:
+                    return False
+                var_ids[n] = found.setdefault(id(v), (len(found), v))[0]
+                flat[n] = elements[0]
+            ends.append(([v for _, v in found.values()], var_ids[idx], flat[idx]))
+        (srcs, s_id, s_flat), (tgts, t_id, t_flat) = ends
+        for v in tgts:
+            if v.role != "input":
+                raise TemplateError(
+                    f"edges {blk.label(0)} ...: the target variable must be declared as an "
+                    f"input (e.g. '{blk.target_var.split('/')[-1]}: input(0.0)'), it is not")
+        for v in srcs:
+            if v.role == "param":
+                raise TemplateError(
+                    f"edges {blk.label(0)} ...: the source must be a state or algebraic "
+                    "variable (defined by an equation), not a constant or unconnected input")
+        for a, src in enumerate(srcs):
+            for b, tgt in enumerate(tgts):
+                mask = (s_id == a) & (t_id == b)
+                if not mask.any():
+                    continue
+                self.edge_sources.add(src.symbol.name)
+                by_name[src.symbol.name], by_name[tgt.symbol.name] = src, tgt
+                blocks[(src.symbol.name, tgt.symbol.name)].append(np.column_stack(
+                    [s_flat[mask], t_flat[mask], blk.weight[mask], blk.delay[mask]]))
+        return True
+
+    def _wire_edge(self, e: EdgeDef, plain: dict, gamma: dict, by_name: dict[str, _Var]) -> None:
+        """Wire one edge: validate it and add it to the rows of its (source, target) pair."""
+        src, sidxs = self._locate(e.source, e, "source")
+        tgt, tidxs = self._locate(e.target, e, "target")
+        if len(sidxs) == 1 and len(tidxs) > 1:
+            sidxs = sidxs * len(tidxs)  # one source element feeds every target element
+        if len(sidxs) != len(tidxs):
+            raise TemplateError(
+                f"edge {e.source} -> {e.target}: the source has {len(sidxs)} elements, the "
+                f"target {len(tidxs)}; connect single elements with 'node/op/var[i]'")
+        if tgt.role != "input":
+            raise TemplateError(
+                f"edge {e.source} -> {e.target}: the target variable must be declared as "
+                f"an input (e.g. '{split_path(e.target)[2]}: input(0.0)'), it is not"
+            )
+        if src.role == "param":
+            raise TemplateError(
+                f"edge {e.source} -> {e.target}: the source must be a state or algebraic "
+                "variable (defined by an equation), not a constant or unconnected input"
+            )
+        self.edge_sources.add(src.symbol.name)
+        delay = float(e.delay or 0.0)
+        if delay < 0:
+            raise TemplateError(f"edge {e.source} -> {e.target}: negative delay {delay}; "
+                                "delays must be positive (or 0 for none)")
+        if e.spread is not None and e.spread <= 0:
+            raise TemplateError(f"edge {e.source} -> {e.target}: spread {e.spread} must be "
+                                "positive (the standard deviation of the delay distribution)")
+        key = (src.symbol.name, tgt.symbol.name)
+        by_name[src.symbol.name], by_name[tgt.symbol.name] = src, tgt
+        if e.spread:
+            if delay <= 0:
+                raise TemplateError(
+                    f"edge {e.source} -> {e.target}: a spread needs a positive delay (mean)"
+                )
+            gamma[key] += [(si, ti, float(e.weight), delay, float(e.spread))
+                           for si, ti in zip(sidxs, tidxs, strict=True)]
+        else:
+            plain[key] += [(si, ti, float(e.weight), delay)
+                           for si, ti in zip(sidxs, tidxs, strict=True)]
 
     def _locate(self, path: str, e: EdgeDef, what: str) -> tuple[_Var, list[int]]:
         """The variable an edge end refers to and the flat element indices it covers."""
@@ -406,7 +473,10 @@ class _Builder:
     # -- final assembly --------------------------------------------------------------------
     def finalize(self) -> SystemIR:
         for v in self.vars.values():
-            values = np.concatenate([np.ravel(x) for x in v.values])
+            if all(x is v.values[0] for x in v.values):
+                values = np.tile(np.ravel(v.values[0]), len(v.values))
+            else:
+                values = np.concatenate([np.ravel(x) for x in v.values])
             name = v.symbol.name
             if v.role == "state":
                 self.states.append(StateSpec(name, 0, values.copy(), v.labels))

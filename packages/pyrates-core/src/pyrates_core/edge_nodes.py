@@ -112,4 +112,5 @@ def expand_edge_operators(network: NetworkDef) -> NetworkDef:
         for in_op, in_var, path in mapped:
             edges.append(EdgeDef(path, f"{label}/{in_op}/{in_var}", 1.0))
         edges.append(EdgeDef(f"{label}/{out_op}/{out_var}", e.target, e.weight))
-    return NetworkDef(nodes, edges, network.name)
+    return NetworkDef(nodes, edges, network.name, connections=network.connections,
+                      edge_blocks=network.edge_blocks)

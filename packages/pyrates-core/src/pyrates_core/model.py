@@ -141,3 +141,5 @@ class NetworkDef:
     connections: list[Any] = field(default_factory=list)
     """Matrix connections (:class:`pyrates_core.connectivity.ConnectionDef`), lowered as
     whole arrays (populations)."""
+    edge_blocks: list[Any] = field(default_factory=list)
+    """Further plain edges in compact form (:class:`pyrates_core.edge_blocks.EdgeBlock`)."""

@@ -32,6 +32,8 @@ KNOWN_BACKENDS: dict[str, str] = {
 _ALIASES = {"default": "numpy", "tf": "tensorflow", "pytorch": "torch", "octave": "matlab"}
 
 _registered: dict[str, object] = {}
+_loaded: dict[str, Backend] = {}
+"""Backends loaded from their entry points (by name)."""
 
 
 def _entry_points(group: str) -> dict[str, EntryPoint]:
@@ -59,12 +61,16 @@ def _load(name: str) -> Backend:
         raise BackendNotFoundError(
             f"backend '{name}' does not implement the pyrates_core.backend.Backend protocol"
         )
+    if name not in _registered:
+        _loaded[name] = backend
     return backend
 
 
 def get_backend(name: str) -> Backend:
     """Return the backend called ``name``; a clear error says how to install a missing one."""
     key = _ALIASES.get(name.lower(), name.lower()) if isinstance(name, str) else name
+    if key in _loaded and key not in _registered:  # no entry-point scan on every run
+        return _loaded[key]
     if key in _registered or key in _entry_points(BACKEND_GROUP):
         if key in _registered:
             _load.cache_clear()

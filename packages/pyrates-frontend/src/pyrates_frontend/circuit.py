@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from pyrates_core.compile import split_path
+from pyrates_core.edge_blocks import EdgeBlock
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 from pyrates_frontend.building import resolve_template
+from pyrates_frontend.edge_matrix import COMPACT_ATTRS, EdgeMatrix, matrix_entries
 from pyrates_frontend.paths import match_labels, pattern_for
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, Template, _close
 from pyrates_frontend.validation import check_value
@@ -64,7 +66,9 @@ class CircuitTemplate(Template):
         super().__init__(name, path, description)
         self.nodes: dict[str, NodeTemplate] = {}
         self.circuits: dict[str, CircuitTemplate] = {}
-        self.edges: list[tuple[str, str, EdgeTemplate | None, dict[str, Any]]] = []
+        self._edge_list: list[tuple[str, str, EdgeTemplate | None, dict[str, Any]]] = []
+        self._matrices: list[EdgeMatrix] = []
+        """Edges of ``add_edges_from_matrix`` in compact form (see ``edges``)."""
         self._values: dict[str, Any] = {}
         """Per-variable values that differ from the templates (update_var, remembered state)."""
         self._run_cache: dict[str, Any] = {}
@@ -97,6 +101,21 @@ class CircuitTemplate(Template):
             raise TemplateError(f"circuit '{self.path}': label '{label}' is used twice")
 
     # -- construction ----------------------------------------------------------------------
+    @property
+    def edges(self) -> list[tuple[str, str, EdgeTemplate | None, dict[str, Any]]]:
+        """The edges ``(source, target, template, attributes)`` (compact matrix edges are
+        expanded into this list when it is read).
+        """
+        if self._matrices:
+            for m in self._matrices:
+                self._edge_list.extend(m.expand())
+            self._matrices = []
+        return self._edge_list
+
+    @edges.setter
+    def edges(self, value: list[tuple[str, str, EdgeTemplate | None, dict[str, Any]]]) -> None:
+        self._edge_list, self._matrices = value, []
+
     def add_edges(self, edges: Iterable[Any]) -> None:
         """Add edges ``[source, target, template or None, {'weight': w, 'delay': d, ...}]``."""
         for e in edges:
@@ -153,22 +172,8 @@ class CircuitTemplate(Template):
         or scalars. Edges with ``|weight| < min_weight`` are not created.
         """
         targets = list(target_nodes) if target_nodes is not None else list(source_nodes)
-        n_t, n_s = len(targets), len(source_nodes)
-        w = np.ones((n_t, n_s)) if weight is None else np.asarray(weight, dtype=float)
-        if w.ndim == 0:
-            w = np.full((n_t, n_s), float(w))
-        if w.shape != (n_t, n_s):
-            raise ValueError(f"add_edges_from_matrix: weight has shape {w.shape}, expected "
-                             f"(n_targets, n_sources) = ({n_t}, {n_s})")
-        attrs: dict[str, np.ndarray] = {}
-        for key, val in (edge_attr or {}).items():
-            arr = np.asarray(val)
-            if arr.ndim == 0:
-                arr = np.full((n_t, n_s), arr.item())
-            if arr.shape != (n_t, n_s):
-                raise ValueError(f"add_edges_from_matrix: edge_attr['{key}'] has shape "
-                                 f"{arr.shape}, expected ({n_t}, {n_s})")
-            attrs[key] = arr
+        rows, cols, w, attrs = matrix_entries(weight, dict(edge_attr or {}),
+                                              (len(targets), len(source_nodes)), min_weight)
         all_labels = self.node_paths()
         for lab in set(source_nodes) | set(targets):
             if lab not in all_labels:
@@ -177,14 +182,16 @@ class CircuitTemplate(Template):
                     f"{_close(lab, all_labels)}")
         tpl = None if template is None else resolve_template(template, EdgeTemplate,
                                                              f"circuit '{self.path}'")
-        rows, cols = np.nonzero(np.abs(w) >= min_weight)
-        new_edges = []
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            a = {k: v[i, j].item() for k, v in attrs.items()}
-            a["weight"] = float(w[i, j])
-            new_edges.append((f"{source_nodes[j]}/{source_var}", f"{targets[i]}/{target_var}",
-                              tpl, a))
-        self.add_edges(new_edges)
+        matrix = EdgeMatrix(source_var, target_var, tuple(source_nodes), tuple(targets), rows,
+                            cols, w, attrs)
+        if tpl is None and set(attrs) <= COMPACT_ATTRS:
+            for p in (source_var, target_var):
+                if p.count("/") != 1:
+                    raise TemplateError(f"add_edges_from_matrix: {p!r} must be an 'op/var' path")
+            self._matrices.append(matrix)
+            self._run_cache.clear()
+            return
+        self.add_edges([(s, t, tpl, a) for s, t, _, a in matrix.expand()])
 
     # -- access ----------------------------------------------------------------------------
     def node_paths(self, prefix: str = "") -> dict[str, NodeTemplate]:
@@ -209,27 +216,47 @@ class CircuitTemplate(Template):
             f"circuit '{self.path}' has no node or circuit '{head}'."
             f"{_close(head, list(self.nodes) + list(self.circuits))}")
 
-    def network(self) -> NetworkDef:
-        """The flat network definition (all levels, current variable values)."""
+    def network(self, compact: bool = False) -> NetworkDef:
+        """The flat network definition (all levels, current variable values).
+
+        With ``compact=True`` the edges of ``add_edges_from_matrix`` stay arrays
+        (``NetworkDef.edge_blocks``) instead of one :class:`EdgeDef` each.
+        """
         nodes: dict[str, NodeDef] = {}
         edges: list[EdgeDef] = []
-        self._flatten("", nodes, edges, {})
+        blocks: list[EdgeBlock] = []
+        self._flatten("", nodes, edges, {}, blocks if compact else None)
         conns = [e for e in edges if not isinstance(e, EdgeDef)]  # populations' matrices
-        return NetworkDef(nodes, [e for e in edges if isinstance(e, EdgeDef)], self.name, conns)
+        return NetworkDef(nodes, [e for e in edges if isinstance(e, EdgeDef)], self.name,
+                          connections=conns, edge_blocks=blocks)
 
     def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
-                 outer: dict[str, Any]) -> None:
+                 outer: dict[str, Any], blocks: list[EdgeBlock] | None = None) -> None:
         mine = {**self._values, **getattr(self, "_carry", {})}
         values = {**{f"{prefix}{k}": v for k, v in mine.items()}, **outer}
+        per_node: dict[str, dict[str, Any]] = {}
+        for key, val in values.items():
+            head, op, var = key.rsplit("/", 2)
+            per_node.setdefault(head, {})[f"{op}/{var}"] = val
+        plain: dict[int, NodeDef] = {}  # nodes without own values share one definition
         for label, node in self.nodes.items():
             path = f"{prefix}{label}"
-            mine = {k[len(path) + 1:]: v for k, v in values.items() if k.startswith(path + "/")}
-            nodes[path] = node.to_def(mine)
+            if path in per_node:
+                nodes[path] = node.to_def(per_node[path])
+            else:
+                if id(node) not in plain:
+                    plain[id(node)] = node.to_def({})
+                nodes[path] = plain[id(node)]
         for label, circ in self.circuits.items():
             sub = {k: v for k, v in values.items() if k.startswith(f"{prefix}{label}/")}
-            circ._flatten(f"{prefix}{label}/", nodes, edges, sub)
+            circ._flatten(f"{prefix}{label}/", nodes, edges, sub, blocks)
         edges += [c.to_def(prefix) for c in getattr(self, "connections", [])]
-        for src, tgt, tpl, attrs in self.edges:
+        items = list(self._edge_list)
+        if blocks is None:
+            items += [e for m in self._matrices for e in m.expand()]
+        else:
+            blocks += [m.block(prefix) for m in self._matrices]
+        for src, tgt, tpl, attrs in items:
             a = dict(attrs)
             known = {k: a.pop(k) for k in _EDGE_KEYS if k in a}
             ops = {}
@@ -519,7 +546,8 @@ class CircuitTemplate(Template):
         memo[id(self)] = new
         new.nodes = dict(self.nodes)
         new.circuits = {k: copy.deepcopy(v, memo) for k, v in self.circuits.items()}
-        new.edges = [(s, t, tpl, dict(a)) for s, t, tpl, a in self.edges]
+        new._edge_list = [(s, t, tpl, dict(a)) for s, t, tpl, a in self._edge_list]
+        new._matrices = list(self._matrices)
         new._values = copy.deepcopy(self._values, memo)
         new._run_cache = {}
         new._state = dict(getattr(self, "_state", {}))

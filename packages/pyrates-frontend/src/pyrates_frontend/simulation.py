@@ -180,7 +180,7 @@ def build_system(circuit: CircuitTemplate, vectorize: bool, float_precision: str
                  inputs: set[str] | None = None) -> SystemIR:
     """Compile ``circuit`` with the requested precision (complex ones force complex values)."""
     real, force_complex = _precision(float_precision)
-    system = compile_network(circuit.network(), vectorize=vectorize, inputs=inputs,
+    system = compile_network(circuit.network(compact=True), vectorize=vectorize, inputs=inputs,
                              float_precision=real)
     if force_complex and not system.is_complex:
         system = dataclasses.replace(system, is_complex=True)
@@ -219,7 +219,7 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
     t0 = time.perf_counter()
     _say(verbose, "Compilation Progress\n--------------------\n\t(1) Translating the circuit "
                   "into a vectorized system of equations...")
-    network = circuit.network()
+    network = circuit.network(compact=True)
     if not network.nodes:
         raise TemplateError(f"circuit '{circuit.path}' has no nodes; add nodes (e.g. "
                             "CircuitTemplate(name, nodes={'p': node_template})) before running it")
