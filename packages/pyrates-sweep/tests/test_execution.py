@@ -102,7 +102,10 @@ def test_dask_failed_chunk_is_retried_then_reported(dask_client, pair):
                     client=dask_client, chunk_size=1, **RUN)
 
 
-def test_progress_bar_counts_sets(pair, capsys):
+def test_progress_bar_counts_sets(pair, capsys, monkeypatch):
+    import pyrates_sweep.search as search
+
+    monkeypatch.setattr(search, "PROGRESS_DELAY", 0.0)
     pmap = {"tau": {"vars": ["li_op/tau"], "nodes": ["b"]}}
     grid_search(pair, {"tau": [1.0, 2.0, 3.0]}, pmap, 1e-2, 0.5, {"b": "b/li_op/r"},
                 chunk_size=2, progress=True, **RUN)

@@ -359,9 +359,13 @@ def _assemble(results: list[ChunkResult], tasks: list[_Task], columns: dict[str,
     return pd.DataFrame(data[keep], index=pd.Index(time[keep], name="time"), columns=index)
 
 
+PROGRESS_DELAY = 1.0
+"""Seconds of work before the progress bar appears (short sweeps stay quiet)."""
+
+
 def _bar(enabled: bool, total: int) -> Any:
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="grid_search", unit="set", delay=1.0)
+    return tqdm(total=total, desc="grid_search", unit="set", delay=PROGRESS_DELAY)
