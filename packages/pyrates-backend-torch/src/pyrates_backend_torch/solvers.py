@@ -21,6 +21,7 @@ import torch
 from pyrates_backend_torch.codegen import OBSERVE, Layout
 from pyrates_backend_torch.plan import (
     STAGE_OFFSETS,
+    TOL,
     history_length,
     lagrange_weights,
     plan_outputs,
@@ -145,8 +146,12 @@ def _reads(h: Handle, params: dict[str, torch.Tensor],
 
 
 def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...],
-            ) -> tuple[dict[str, int], list[list[tuple[torch.Tensor, torch.Tensor]]]]:
-    """History lengths and, per stage offset and read, (columns (4, m), weights (4, m))."""
+            ) -> tuple[dict[str, int],
+                       list[list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]]:
+    """History lengths and, per stage offset and read, (columns (4, m), weights (4, m),
+    activation steps (m,)): the first step at which the stage reads a time ``>= 0`` (``> 0``
+    for the stages after the start of a step, which read the left limit), as
+    :func:`pyrates_core.lowering.stage_taps`; with a zero pre-history the read is 0 before."""
     lengths: dict[str, int] = {}
     for r in reads:
         if r.delays.numel():
@@ -173,7 +178,10 @@ def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...]
             n, length = sizes[r.symbol], lengths[r.symbol]
             lags = base[None, :] + np.arange(4)[:, None]
             cols = (length - 1 - lags) * n + r.src.cpu().numpy()[None, :]
-            stage.append((torch.as_tensor(cols, device=h.device), w))
+            d_steps = r.delays.detach().cpu().numpy().real / dt
+            act = np.ceil(d_steps - TOL) if c == 0 else np.floor(d_steps - c + TOL) + 1
+            stage.append((torch.as_tensor(cols, device=h.device), w,
+                          torch.as_tensor(act, dtype=torch.float64)))
         tables.append(stage)
     return lengths, tables
 
@@ -245,19 +253,25 @@ def simulate(h: Handle, request: SimulationRequest,
     def tt(t: float) -> Any:
         return torch.tensor(t, dtype=dtype, device=h.device) if t_tensor else t
 
-    def read(bufs: dict[str, torch.Tensor], stage: int) -> list[torch.Tensor]:
-        return [(bufs[r.symbol][:, cols] * w).sum(dim=1)
-                for r, (cols, w) in zip(reads, tables[stage], strict=True)]
+    zero_history = request.history == "zero"
+
+    def read(bufs: dict[str, torch.Tensor], stage: int, i: int) -> list[torch.Tensor]:
+        out = []
+        for r, (cols, w, act) in zip(reads, tables[stage], strict=True):
+            v = (bufs[r.symbol][:, cols] * w).sum(dim=1)
+            if zero_history and bool((act > i).any()):
+                v = v * (act <= i).to(device=h.device, dtype=v.real.dtype)
+            out.append(v)
+        return out
 
     def args(i: int, bufs: dict[str, torch.Tensor], stage: int) -> list[Any]:
         return [*head, *(s[min(i, n_steps - 1)].unsqueeze(0) for s in series), *edges,
-                *read(bufs, stage)]
+                *read(bufs, stage, i)]
 
     def fill(value: torch.Tensor, length: int) -> torch.Tensor:
-        if request.history == "initial":
-            return value.repeat(1, length)
-        return torch.cat((torch.zeros(value.shape[0], (length - 1) * value.shape[1],
-                                      dtype=dtype, device=h.device), value), dim=1)
+        # the rows before t = 0 hold the initial value (continuous interpolation stencils
+        # near t = 0); a zero pre-history masks the reads before their activation step
+        return value.repeat(1, length)
 
     bufs: dict[str, torch.Tensor] = {}
     for sym in lengths:
