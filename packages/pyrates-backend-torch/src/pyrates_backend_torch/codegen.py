@@ -61,6 +61,16 @@ def _cat(*xs):
     return torch.cat([x.expand(b, x.shape[1]) for x in ts], dim=-1)
 
 
+def _dot(a, b):
+    """numpy.dot with leading batch axes: matrix (1|B, n, m) times vector (1|B, m)."""
+    a, b = _pair(a, b)
+    if a.dim() == 3 and b.dim() == 2:
+        return torch.matmul(a, b.unsqueeze(-1)).squeeze(-1)
+    if a.dim() == 2 and b.dim() == 2:
+        return torch.sum(a * b, dim=-1, keepdim=True)
+    return torch.matmul(a, b)
+
+
 def _interp(x, xp, fp):
     """Piecewise-linear interpolation as numpy.interp (constant beyond the ends)."""
     xp, fp = xp.reshape(-1), fp.reshape(-1)

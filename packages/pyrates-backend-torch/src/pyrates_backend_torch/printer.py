@@ -15,12 +15,13 @@ import sympy as sp
 from sympy.printing.pytorch import TorchPrinter
 
 from pyrates_core.errors import EquationError
+from pyrates_core.functions import Randn
 
 __all__ = ["SUPPORTED_FUNCTIONS", "TorchCodePrinter", "numeric_constants"]
 
 SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "Concatenate", "Interp", "Past", "Index",
-     "EdgeSum"})
+    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
+     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"})
 """IR functions this printer knows."""
 
 
@@ -28,9 +29,10 @@ def numeric_constants(expr: sp.Expr) -> sp.Expr:
     """Replace number-only subexpressions such as ``sqrt(2)`` or ``exp(1)`` by floats.
 
     The framework functions (``torch.sqrt``...) accept tensors only, so constants are folded
-    before printing; integers and rationals are kept (they print as Python numbers).
+    before printing; integers and rationals are kept (they print as Python numbers), and
+    ``Randn()`` (a draw at every evaluation) is left alone.
     """
-    if expr.is_number and not (expr.is_Rational or expr.is_Float):
+    if expr.is_number and not (expr.is_Rational or expr.is_Float) and not expr.has(Randn):
         value = complex(sp.N(expr, 20))
         return sp.Float(value.real, 17) if value.imag == 0 else \
             sp.Float(value.real, 17) + sp.I * sp.Float(value.imag, 17)
@@ -87,6 +89,26 @@ class TorchCodePrinter(TorchPrinter):
     def _print_ArrayMean(self, expr: sp.Expr) -> str:
         return f"torch.mean({self._print(expr.args[0])}, dim=-1, keepdim=True)"
 
+    def _print_ArrayMax(self, expr: sp.Expr) -> str:
+        return f"torch.amax({self._print(expr.args[0])}, dim=-1, keepdim=True)"
+
+    def _print_ArrayMin(self, expr: sp.Expr) -> str:
+        return f"torch.amin({self._print(expr.args[0])}, dim=-1, keepdim=True)"
+
+    def _print_Dot(self, expr: sp.Expr) -> str:
+        return f"_dot({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Roll(self, expr: sp.Expr) -> str:
+        x, k = (self._print(arg) for arg in expr.args)
+        return f"torch.roll({x}, int({k}), dims=-1)"
+
+    def _print_Slice(self, expr: sp.Expr) -> str:
+        x, a, b = expr.args
+        return f"{self.parenthesize(x, 1000)}[:, int({self._print(a)}):int({self._print(b)})]"
+
+    def _print_Randn(self, expr: sp.Expr) -> str:
+        return "torch.randn((y.shape[0], 1), dtype=y.real.dtype, device=y.device)"
+
     def _print_Concatenate(self, expr: sp.Expr) -> str:
         return f"_cat({', '.join(self._print(a) for a in expr.args)})"
 
@@ -94,7 +116,10 @@ class TorchCodePrinter(TorchPrinter):
         return f"_interp({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_Index(self, expr: sp.Expr) -> str:
-        return f"{self.parenthesize(expr.args[0], 1000)}[:, {self._print(expr.args[1])}]"
+        x, idx = expr.args
+        if isinstance(idx, sp.Integer):  # keep the element axis: (batch, 1)
+            return f"{self.parenthesize(x, 1000)}[:, {int(idx)}:{int(idx) + 1}]"
+        return f"{self.parenthesize(x, 1000)}[:, {self._print(idx)}]"
 
     def _print_EdgeSum(self, expr: sp.Expr) -> str:
         return self._edge_sum(int(expr.args[1]), self._print(expr.args[0]))
