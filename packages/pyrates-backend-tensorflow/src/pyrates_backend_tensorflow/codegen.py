@@ -66,6 +66,19 @@ def _cat(*xs):
                               for x in ts], axis=-1)
 
 
+def _dot(a, x):
+    """numpy.dot of a matrix (batched: (1|B, n, m)) and a vector ((B, m)), or of two vectors."""
+    a, x = _pair(a, x)
+    if len(a.shape) == len(x.shape):
+        return tensorflow.reduce_sum(a * x, axis=-1, keepdims=True)
+    return tensorflow.linalg.matvec(a, x)
+
+
+def _randn(y):
+    """One standard normal draw per batch member, shape (B, 1), in y's real dtype."""
+    return tensorflow.random.normal([tensorflow.shape(y)[0], 1], dtype=y.dtype.real_dtype)
+
+
 def _interp(x, xp, fp):
     """Piecewise-linear interpolation as numpy.interp (constant beyond the ends)."""
     xp, fp = tensorflow.reshape(xp, [-1]), tensorflow.reshape(fp, [-1])

@@ -14,12 +14,13 @@ import sympy as sp
 from sympy.printing.tensorflow import TensorflowPrinter
 
 from pyrates_core.errors import EquationError
+from pyrates_core.functions import Randn
 
 __all__ = ["SUPPORTED_FUNCTIONS", "TensorflowCodePrinter", "numeric_constants"]
 
 SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "Concatenate", "Interp", "Past", "Index",
-     "EdgeSum"})
+    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
+     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"})
 """IR functions this printer knows."""
 
 
@@ -29,7 +30,7 @@ def numeric_constants(expr: sp.Expr) -> sp.Expr:
     TensorFlow's functions take tensors; a folded constant becomes a Python number that the
     surrounding operator converts to the right dtype.
     """
-    if expr.is_number and not (expr.is_Rational or expr.is_Float):
+    if expr.is_number and not (expr.is_Rational or expr.is_Float) and not expr.has(Randn):
         value = complex(sp.N(expr, 20))
         return sp.Float(value.real, 17) if value.imag == 0 else \
             sp.Float(value.real, 17) + sp.I * sp.Float(value.imag, 17)
@@ -93,6 +94,26 @@ class TensorflowCodePrinter(TensorflowPrinter):
     def _print_ArrayMean(self, expr: sp.Expr) -> str:
         return f"tensorflow.reduce_mean({self._print(expr.args[0])}, axis=-1, keepdims=True)"
 
+    def _print_ArrayMax(self, expr: sp.Expr) -> str:
+        return f"tensorflow.reduce_max({self._print(expr.args[0])}, axis=-1, keepdims=True)"
+
+    def _print_ArrayMin(self, expr: sp.Expr) -> str:
+        return f"tensorflow.reduce_min({self._print(expr.args[0])}, axis=-1, keepdims=True)"
+
+    def _print_Dot(self, expr: sp.Expr) -> str:
+        return f"_dot({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Roll(self, expr: sp.Expr) -> str:
+        return f"tensorflow.roll({self._print(expr.args[0])}, int({self._print(expr.args[1])}), " \
+               "axis=-1)"
+
+    def _print_Slice(self, expr: sp.Expr) -> str:
+        x, a, b = expr.args
+        return f"{self.parenthesize(x, 1000)}[..., int({self._print(a)}):int({self._print(b)})]"
+
+    def _print_Randn(self, expr: sp.Expr) -> str:
+        return "_randn(y)"
+
     def _print_Concatenate(self, expr: sp.Expr) -> str:
         return f"_cat({', '.join(self._print(a) for a in expr.args)})"
 
@@ -100,8 +121,10 @@ class TensorflowCodePrinter(TensorflowPrinter):
         return f"_interp({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_Index(self, expr: sp.Expr) -> str:
-        return f"tensorflow.gather({self._print(expr.args[0])}, {self._print(expr.args[1])}, " \
-               "axis=1)"
+        idx = expr.args[1]
+        # an integer literal keeps the element axis: (B, 1), not (B,)
+        code = f"[{int(idx)}]" if idx.is_Integer else self._print(idx)
+        return f"tensorflow.gather({self._print(expr.args[0])}, {code}, axis=1)"
 
     def _print_EdgeSum(self, expr: sp.Expr) -> str:
         return self._edge_sum(int(expr.args[1]), self._print(expr.args[0]))

@@ -24,6 +24,7 @@ import tensorflow as tf
 from pyrates_backend_tensorflow.codegen import OBSERVE, Layout
 from pyrates_backend_tensorflow.plan import (
     STAGE_OFFSETS,
+    TOL,
     history_length,
     lagrange_weights,
     plan_outputs,
@@ -146,7 +147,15 @@ def _reads(h: Handle, params: dict[str, tf.Tensor], delay_overrides: dict[int, t
 
 
 def _tables(h: Handle, reads: list[tuple[str, np.ndarray, tf.Tensor]], dt: float,
-            offsets: tuple[float, ...], dtype: tf.DType) -> tuple[dict[str, int], list]:
+            offsets: tuple[float, ...], dtype: tf.DType, zero: bool = False
+            ) -> tuple[dict[str, int], list]:
+    """Per stage offset and read: history columns, stencil weights and activation steps.
+
+    ``zero`` (zero pre-history): a read is 0 before its activation step, the first step at
+    which its stage reads a time ``>= 0`` (``> 0`` for stages after the start of a step, which
+    read the left limit); the buffer itself holds the initial value before ``t = 0``, so that
+    stencils near ``t = 0`` see a continuous history. Otherwise every read is active.
+    """
     lengths: dict[str, int] = {}
     for sym, _, d in reads:
         dn = np.real(d.numpy())
@@ -167,7 +176,11 @@ def _tables(h: Handle, reads: list[tuple[str, np.ndarray, tf.Tensor]], dt: float
             w = tf.cast(tf.stack(lagrange_weights(u, q)), dtype)
             lags = base[None, :] + np.arange(4)[:, None]
             cols = (lengths[sym] - 1 - lags) * sizes[sym] + src[None, :]
-            stage.append((tf.constant(cols, dtype=tf.int64), w))
+            dl = np.real(d.numpy()) / dt
+            act = (np.ceil(dl - TOL) if c == 0 else np.floor(dl - c + TOL) + 1) if zero else \
+                np.zeros(dl.shape)
+            stage.append((tf.constant(cols, dtype=tf.int64), w,
+                          tf.constant(np.broadcast_to(act, (len(src),)), dtype=tf.int32)))
         tables.append(tuple(stage))
     return lengths, tables
 
@@ -193,6 +206,17 @@ def _inputs(h: Handle, request: SimulationRequest, n_steps: int, dtype: tf.DType
     return out
 
 
+def stage_reads(h: Handle, hist: list[str], bufs: tuple, stage: tuple, i: tf.Tensor
+                ) -> list[tf.Tensor]:
+    """The delayed reads of one stage at step ``i`` (0 before their activation steps)."""
+    out = []
+    for (cols, w, act), sym in zip(stage, read_symbols(h), strict=True):
+        val = tf.reduce_sum(tf.gather(bufs[hist.index(sym)], cols, axis=1) * w, axis=1)
+        on = tf.cast(tf.cast(i, tf.int32) >= act, val.dtype)
+        out.append(val * on)
+    return out
+
+
 def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], dtype: tf.DType,
                 n_steps: int, stride: int, n_samples: int, jit: bool | None) -> Any:
     """The compiled time loop for one run layout."""
@@ -209,14 +233,11 @@ def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], 
     keys = list(request.outputs)
     last = len(STAGE_OFFSETS[solver]) - 1
 
-    def reads(bufs: tuple, stage: tuple) -> list[tf.Tensor]:
-        return [tf.reduce_sum(tf.gather(bufs[hist.index(sym)], cols, axis=1) * w, axis=1)
-                for (cols, w), sym in zip(stage, read_symbols(h), strict=True)]
-
     def args(i: tf.Tensor, bufs: tuple, head: tuple, series: tuple, edges: tuple,
              stage: tuple) -> list[Any]:
         row = tf.minimum(i, n_steps - 1)
-        return [*head, *(s[row][None, :] for s in series), *edges, *reads(bufs, stage)]
+        return [*head, *(s[row][None, :] for s in series), *edges,
+                *stage_reads(h, hist, bufs, stage, i)]
 
     def step(i: tf.Tensor, y: tf.Tensor, bufs: tuple, head: tuple, series: tuple, edges: tuple,
              tables: tuple) -> tuple[tf.Tensor, tuple]:
@@ -332,7 +353,8 @@ def prepare(h: Handle, request: SimulationRequest, overrides: dict[str, tf.Tenso
         series = tuple(_inputs(h, request, n_steps, dtype))
         edges = tuple(_edge_args(h, params))
         reads = _reads(h, params, delay_overrides or {}, dtype)
-        lengths, tables = _tables(h, reads, dt, STAGE_OFFSETS[request.solver], dtype)
+        lengths, tables = _tables(h, reads, dt, STAGE_OFFSETS[request.solver], dtype,
+                                  request.history == "zero")
         y0 = system.initial_state() if request.initial_state is None else \
             np.asarray(request.initial_state).ravel()
         if y0.shape != (system.n_state,):
@@ -392,7 +414,8 @@ def simulate(h: Handle, request: SimulationRequest,
 def _initial_history(h: Handle, request: SimulationRequest, lengths: dict[str, int],
                      y: tf.Tensor, head: tuple, series: tuple, edges: tuple, stage: tuple,
                      dtype: tf.DType) -> tuple:
-    """History buffers at t = 0 ('zero': zeros before t = 0, 'initial': the initial value)."""
+    """History buffers at t = 0: the initial value before t = 0 in both modes ('zero' masks
+    the reads before their activation steps instead, see :func:`_tables`)."""
     system = h.system
     states = {s.name: s for s in system.states}
     sizes = system.symbol_sizes()
@@ -400,10 +423,7 @@ def _initial_history(h: Handle, request: SimulationRequest, lengths: dict[str, i
     batch = int(y.shape[0])
 
     def fill(value: tf.Tensor, length: int) -> tf.Tensor:
-        if request.history == "initial":
-            return tf.tile(value, [1, length])
-        return tf.concat([tf.zeros([batch, (length - 1) * int(value.shape[1])], dtype), value],
-                         axis=1)
+        return tf.tile(value, [1, length])
 
     bufs = []
     for sym in hist:
@@ -415,8 +435,7 @@ def _initial_history(h: Handle, request: SimulationRequest, lengths: dict[str, i
     assign_pos = {a.name: i for i, a in enumerate(system.assignments)}
     observe = getattr(h.module, OBSERVE)
     for _ in range(2 if any(s not in states for s in hist) else 0):
-        reads = [tf.reduce_sum(tf.gather(bufs[hist.index(sym)], cols, axis=1) * w, axis=1)
-                 for (cols, w), sym in zip(stage, read_symbols(h), strict=True)]
+        reads = stage_reads(h, hist, bufs, stage, tf.constant(0))
         obs = observe(tf.constant(0.0, dtype), y, *head, *(s[0][None, :] for s in series),
                       *edges, *reads)
         for p, sym in enumerate(hist):
