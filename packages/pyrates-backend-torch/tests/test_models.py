@@ -13,7 +13,7 @@ from pyrates_frontend.fitting import fit, loss_gradient
 @pytest.mark.parametrize("solver", ["euler", "heun", "rk4"])
 def test_jansen_rit_equals_numpy(solver):
     kw = dict(simulation_time=0.2, step_size=1e-4, solver=solver,
-              outputs={"V_e": "pc/rpo_e_in/V", "V_i": "pc/rpo_i/V"})
+              outputs={"V_e": "pc/rpo_e_in/v", "V_i": "pc/rpo_i/v"})
     ref = CircuitTemplate.from_yaml(JRC).run(backend="numpy", **kw)
     got = CircuitTemplate.from_yaml(JRC).run(backend="torch", **kw)
     err, n = max_diff_common(ref, got)

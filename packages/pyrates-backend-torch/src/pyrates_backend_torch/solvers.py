@@ -151,7 +151,8 @@ def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...]
     """History lengths and, per stage offset and read, (columns (4, m), weights (4, m),
     activation steps (m,)): the first step at which the stage reads a time ``>= 0`` (``> 0``
     for the stages after the start of a step, which read the left limit), as
-    :func:`pyrates_core.lowering.stage_taps`; with a zero pre-history the read is 0 before."""
+    :func:`pyrates_core.lowering.stage_taps`; with a zero pre-history the read is 0 before.
+    """
     lengths: dict[str, int] = {}
     for r in reads:
         if r.delays.numel():
