@@ -414,8 +414,10 @@ def simulate(h: Handle, request: SimulationRequest,
 def _initial_history(h: Handle, request: SimulationRequest, lengths: dict[str, int],
                      y: tf.Tensor, head: tuple, series: tuple, edges: tuple, stage: tuple,
                      dtype: tf.DType) -> tuple:
-    """History buffers at t = 0: the initial value before t = 0 in both modes ('zero' masks
-    the reads before their activation steps instead, see :func:`_tables`)."""
+    """History buffers at t = 0: the initial value before t = 0 in both history modes.
+
+    ('zero' masks the reads before their activation steps instead, see :func:`_tables`.)
+    """
     system = h.system
     states = {s.name: s for s in system.states}
     sizes = system.symbol_sizes()
