@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from pyrates_backend_tensorflow.plan import ModelPlan, plan_model
 from pyrates_backend_tensorflow.printer import TensorflowCodePrinter, numeric_constants
 from pyrates_core.functions import ArrayMean, ArraySum, Concatenate, EdgeSum, Index, Interp, Past
 from pyrates_core.system import SystemIR
+from pyrates_core.tensor_plan import ModelPlan, plan_model
 
 __all__ = ["HELPERS", "Layout", "OBSERVE", "build_source"]
 

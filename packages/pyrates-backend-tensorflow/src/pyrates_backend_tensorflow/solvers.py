@@ -22,7 +22,10 @@ import sympy as sp
 import tensorflow as tf
 
 from pyrates_backend_tensorflow.codegen import OBSERVE, Layout
-from pyrates_backend_tensorflow.plan import (
+from pyrates_core.backend import SimulationRequest
+from pyrates_core.errors import DivergenceError, SolverError
+from pyrates_core.system import SystemIR
+from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
     TOL,
     history_length,
@@ -32,9 +35,6 @@ from pyrates_backend_tensorflow.plan import (
     sampling,
     stencil_nodes,
 )
-from pyrates_core.backend import SimulationRequest
-from pyrates_core.errors import DivergenceError, SolverError
-from pyrates_core.system import SystemIR
 
 __all__ = ["Handle", "Trajectory", "simulate"]
 

@@ -19,7 +19,10 @@ import sympy as sp
 import torch
 
 from pyrates_backend_torch.codegen import OBSERVE, Layout
-from pyrates_backend_torch.plan import (
+from pyrates_core.backend import SimulationRequest
+from pyrates_core.errors import DivergenceError, SolverError
+from pyrates_core.system import SystemIR
+from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
     TOL,
     history_length,
@@ -29,9 +32,6 @@ from pyrates_backend_torch.plan import (
     sampling,
     stencil_nodes,
 )
-from pyrates_core.backend import SimulationRequest
-from pyrates_core.errors import DivergenceError, SolverError
-from pyrates_core.system import SystemIR
 
 __all__ = ["Handle", "Trajectory", "simulate"]
 

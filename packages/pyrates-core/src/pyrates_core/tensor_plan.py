@@ -1,11 +1,13 @@
-"""Framework-neutral planning of a run: sampling, edges, delayed reads, recorded outputs.
+"""Framework-neutral planning of a run for tensor backends: sampling, edges, delayed reads,
+recorded outputs.
 
-Everything here is plain numpy and sympy; :mod:`pyrates_backend_tensorflow.solvers` turns it into
-tensors. Delayed reads follow the PyRates convention: a stage at ``t_n + c*dt`` reads the
-history of a symbol at lag ``s = d/dt - c`` steps behind step ``n``; an integer lag is a row of
-the history, any other lag is interpolated with the cubic Lagrange polynomial through the lags
-``j-1 .. j+2`` (``j = floor(s)``), or with the quadratic through lags ``0 .. 2`` when ``j = 0``.
-The weights are polynomials in the fractional lag, so they are differentiable in the delay.
+Everything here is plain numpy and sympy; a differentiable backend (the PyTorch and TensorFlow
+backends use it) turns it into tensors. Delayed reads follow the PyRates convention: a stage at
+``t_n + c*dt`` reads the history of a symbol at lag ``s = d/dt - c`` steps behind step ``n``; an
+integer lag is a row of the history, any other lag is interpolated with the cubic Lagrange
+polynomial through the lags ``j-1 .. j+2`` (``j = floor(s)``), or with the quadratic through lags
+``0 .. 2`` when ``j = 0``. The weights are polynomials in the fractional lag, so they are
+differentiable in the delay.
 """
 
 from __future__ import annotations
