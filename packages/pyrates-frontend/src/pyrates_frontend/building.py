@@ -9,7 +9,14 @@ from typing import Any
 from pyrates_core.errors import TemplateError
 from pyrates_frontend.loader import clear_file_cache, load_yaml_file, resolve_path
 
-__all__ = ["clear_template_cache", "resolve_template", "template_from_dict", "template_from_path"]
+__all__ = [
+    "clear_template_cache",
+    "register_template_class",
+    "resolve_template",
+    "template_class",
+    "template_from_dict",
+    "template_from_path",
+]
 
 _cache: dict[tuple[Path, str], Any] = {}
 _building: list[tuple[Path, str]] = []
@@ -28,12 +35,36 @@ def clear_template_cache() -> None:
     clear_file_cache()
 
 
-def _classes() -> dict[str, type]:
-    from pyrates_frontend.circuit import CircuitTemplate
-    from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, OperatorTemplate
+_classes_by_kind: dict[str, type] = {}
+"""The template classes a YAML ``base`` may name, filled by the modules that define them
+(:mod:`pyrates_frontend.templates`, :mod:`pyrates_frontend.circuit`), so that this module
+needs none of them (they sit above it)."""
 
-    return {"OperatorTemplate": OperatorTemplate, "NodeTemplate": NodeTemplate,
-            "EdgeTemplate": EdgeTemplate, "CircuitTemplate": CircuitTemplate}
+
+def register_template_class(cls: type) -> type:
+    """Make ``cls`` the class that YAML ``base: <cls.kind>`` builds; returns ``cls``."""
+    kind = getattr(cls, "kind", None)
+    if kind not in _KEYS:
+        raise TemplateError(f"register_template_class: {cls.__name__}.kind is {kind!r}; it must "
+                            f"be one of {', '.join(_KEYS)}")
+    _classes_by_kind[kind] = cls
+    return cls
+
+
+def template_class(kind: str) -> type:
+    """The template class registered for ``kind`` (e.g. ``'CircuitTemplate'``)."""
+    try:
+        return _classes_by_kind[kind]
+    except KeyError:
+        raise TemplateError(
+            f"no template class is registered for {kind!r} (registered: "
+            f"{', '.join(_classes_by_kind) or 'none'}); import pyrates_frontend, whose "
+            "modules register OperatorTemplate, NodeTemplate, EdgeTemplate and "
+            "CircuitTemplate") from None
+
+
+def _classes() -> dict[str, type]:
+    return {kind: template_class(kind) for kind in _KEYS}
 
 
 def template_from_path(path: str, relative_to: Path | None = None) -> Any:

@@ -14,7 +14,7 @@ from pyrates_core.compile import split_path
 from pyrates_core.edge_blocks import EdgeBlock
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
-from pyrates_frontend.building import resolve_template
+from pyrates_frontend.building import register_template_class, resolve_template
 from pyrates_frontend.edge_matrix import COMPACT_ATTRS, EdgeMatrix, matrix_entries
 from pyrates_frontend.paths import match_labels, pattern_for
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, Template, _close
@@ -557,3 +557,6 @@ class CircuitTemplate(Template):
 
 def _opt_float(v: Any) -> float | None:
     return None if v is None else float(v)
+
+
+register_template_class(CircuitTemplate)

@@ -19,6 +19,7 @@ from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import NetworkDef
 from pyrates_core.registry import get_backend
 from pyrates_core.system import SystemIR
+from pyrates_frontend.building import clear_template_cache, template_class
 from pyrates_frontend.options import (
     FLOAT_PRECISIONS,
     check_history,
@@ -402,9 +403,7 @@ def integrate(circuit: Any, **kwargs: Any) -> pd.DataFrame:
     :class:`CircuitTemplate`; keywords as for :meth:`CircuitTemplate.run`. With ``clear=True``
     the template caches are emptied afterwards (as in PyRates 1.x).
     """
-    from pyrates_frontend.building import clear_template_cache
-    from pyrates_frontend.circuit import CircuitTemplate
-
+    CircuitTemplate = template_class("CircuitTemplate")
     if isinstance(circuit, str):
         circuit = CircuitTemplate.from_yaml(circuit)
     elif not isinstance(circuit, CircuitTemplate):

@@ -13,6 +13,8 @@ import numpy as np
 
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import NodeDef, OperatorDef, VariableDef, parse_variable
+from pyrates_frontend.building import register_template_class, resolve_template, template_from_path
+from pyrates_frontend.yaml_writer import write_template
 
 __all__ = ["EdgeTemplate", "NodeTemplate", "OperatorTemplate", "Template"]
 
@@ -35,8 +37,6 @@ class Template:
     @classmethod
     def from_yaml(cls, path: str) -> Any:
         """Load a template by its path (``package.file.Template`` or ``file.yaml/Template``)."""
-        from pyrates_frontend.building import template_from_path
-
         tpl = template_from_path(path)
         if not isinstance(tpl, cls):
             raise TemplateError(f"'{path}' is a {tpl.kind}, not a {cls.kind}")
@@ -74,8 +74,6 @@ class Template:
 
         A file PyRates wrote is replaced; another existing file needs ``overwrite=True``.
         """
-        from pyrates_frontend.yaml_writer import write_template
-
         return write_template(self, Path(path), template_name or self.name, overwrite=overwrite)
 
 
@@ -188,8 +186,6 @@ class NodeTemplate(Template):
         self._set_operators(operators or [])
 
     def _set_operators(self, operators: list | dict) -> None:
-        from pyrates_frontend.building import resolve_template
-
         items = operators.items() if isinstance(operators, dict) else [(o, None) for o in operators]
         for op, changes in items:
             tpl = resolve_template(op, OperatorTemplate, where=f"node '{self.path}'")
@@ -248,3 +244,7 @@ class EdgeTemplate(NodeTemplate):
     """An edge with its own operators (e.g. synaptic dynamics on the connection)."""
 
     kind = "EdgeTemplate"
+
+
+for _cls in (OperatorTemplate, NodeTemplate, EdgeTemplate):
+    register_template_class(_cls)

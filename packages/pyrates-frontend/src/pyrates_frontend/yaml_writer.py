@@ -10,10 +10,11 @@ import yaml
 
 from pyrates_core.errors import TemplateError
 from pyrates_core.model import VariableDef
-from pyrates_frontend.templates import OperatorTemplate
+from pyrates_frontend.building import clear_template_cache
 
 if TYPE_CHECKING:
     from pyrates_frontend.circuit import CircuitTemplate
+    from pyrates_frontend.templates import OperatorTemplate
 
 __all__ = ["write_circuit", "write_template"]
 
@@ -135,8 +136,6 @@ def _dump(doc: dict[str, Any], path: Path, what: str, overwrite: bool) -> Path:
     body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=100)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"%YAML 1.2\n---\n{_MARK}: {what}\n" + body, encoding="utf-8")
-    from pyrates_frontend.building import clear_template_cache
-
     clear_template_cache()
     return path
 
@@ -144,7 +143,7 @@ def _dump(doc: dict[str, Any], path: Path, what: str, overwrite: bool) -> Path:
 def write_template(template: Any, path: Path, name: str, overwrite: bool = False) -> Path:
     """Write an operator, node or edge template (with its operators) as ``name`` to ``path``."""
     writer = _Writer()
-    if isinstance(template, OperatorTemplate):
+    if template.kind == "OperatorTemplate":
         entry = _operator_entry(template)
         writer.doc[name] = entry
     else:
