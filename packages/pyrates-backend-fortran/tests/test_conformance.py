@@ -22,7 +22,11 @@ def test_protocol() -> None:
     """Every IR function is printable and every solver has a spec."""
     backend = FortranBackend()
     assert kit.check_protocol(backend) == []
-    assert {s.name for s in backend.solver_specs} == set(backend.solvers)
+    runnable = {s.name for s in backend.solver_specs if not s.export_only}
+    assert runnable == set(backend.solvers)
+    # 'scipy' is exported for (get_run_func), never run: run(solver='scipy') must be refused
+    assert [s.name for s in backend.solver_specs if s.export_only] == ["scipy"]
+    assert "scipy" not in backend.solvers
 
 
 class TestKit(kit.BackendConformance):

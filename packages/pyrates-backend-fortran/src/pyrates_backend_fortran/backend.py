@@ -47,6 +47,9 @@ class FortranBackend:
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler, in Fortran"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal), in Fortran"),
         SolverSpec("rk4", adaptive=False, order=4, doc="classical Runge-Kutta, in Fortran"),
+        SolverSpec("scipy", adaptive=True, export_only=True,
+                   doc="get_run_func only: a vector field for an external adaptive solver "
+                       "(scipy's solve_ivp, AUTO-07p via pycobi)"),
     )
     option_specs: tuple[OptionSpec, ...] = (
         OptionSpec("build_dir", (str, Path), None,

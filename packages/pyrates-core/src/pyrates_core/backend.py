@@ -110,6 +110,10 @@ class SolverSpec:
     options: tuple[OptionSpec, ...] = ()
     """Solver options accepted from ``run(**kwargs)`` (e.g. ``method``, ``rtol``)."""
     doc: str = ""
+    export_only: bool = False
+    """True for a solver the backend does not run but exports a vector field for
+    (``get_run_func(solver=...)``, e.g. Fortran's ``'scipy'`` for an external adaptive solver);
+    such a solver is not in :attr:`Backend.solvers`."""
 
 
 @dataclass
@@ -234,7 +238,8 @@ class Backend(Protocol):
     capabilities: frozenset[str]
     """Subset of :data:`CAPABILITIES`; the frontend and the conformance kit rely on it."""
     solver_specs: tuple[SolverSpec, ...]
-    """One entry per name in :attr:`solvers`."""
+    """One entry per name in :attr:`solvers`, plus the export-only solvers
+    (:attr:`SolverSpec.export_only`)."""
     option_specs: tuple[OptionSpec, ...]
     """Backend options accepted from ``run(**kwargs)`` (e.g. ``numba``, ``device``); unknown
     keywords are rejected by the frontend with a did-you-mean."""

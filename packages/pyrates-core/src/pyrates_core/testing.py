@@ -542,9 +542,10 @@ def check_protocol(backend: Any) -> list[str]:
     caps = getattr(backend, "capabilities", None)
     if not isinstance(caps, frozenset) or not caps <= CAPABILITIES:
         failures.append(f"protocol: 'capabilities' must be a frozenset of {sorted(CAPABILITIES)}")
-    specs = getattr(backend, "solver_specs", ())
+    specs = [s for s in getattr(backend, "solver_specs", ()) if not s.export_only]
     if {s.name for s in specs} != set(getattr(backend, "solvers", ())):
-        failures.append("protocol: 'solver_specs' must describe exactly the names in 'solvers'")
+        failures.append("protocol: 'solver_specs' must describe exactly the names in 'solvers' "
+                        "(plus export-only solvers)")
     if any(s.adaptive for s in specs) != ("adaptive" in (caps or ())):
         failures.append("protocol: the 'adaptive' capability must match the adaptive solvers")
     return failures

@@ -46,14 +46,29 @@ def check_history(history: Any) -> str:
     return str(history)
 
 
-def solver_spec(backend: Any, solver: str) -> SolverSpec:
-    """The backend's spec of ``solver``; a clear error naming the choices if it has none."""
+def solver_spec(backend: Any, solver: str, export: bool = False) -> SolverSpec:
+    """The backend's spec of ``solver``; a clear error naming the choices if it has none.
+
+    ``export=True`` (``get_run_func``) also accepts the backend's export-only solvers
+    (:attr:`SolverSpec.export_only`: a vector field for a solver the backend does not run).
+    """
     specs = {s.name: s for s in getattr(backend, "solver_specs", ())}
-    if solver not in backend.solvers:
-        hint = _did_you_mean(solver, backend.solvers)
-        raise SolverError(f"solver '{solver}' is not supported by the '{backend.name}' backend; "
-                          f"choose one of: {', '.join(sorted(backend.solvers))}.{hint}")
-    return specs.get(solver, SolverSpec(solver, adaptive=solver == "scipy"))
+    exported = sorted(n for n, s in specs.items() if s.export_only)
+    if solver in backend.solvers:
+        if solver not in specs:
+            raise SolverError(f"the '{backend.name}' backend lists solver '{solver}' in "
+                              "'solvers' but declares no SolverSpec for it in 'solver_specs' "
+                              "(it needs one per solver)")
+        return specs[solver]
+    if export and solver in exported:
+        return specs[solver]
+    choices = sorted(backend.solvers) + (exported if export else [])
+    hint = _did_you_mean(solver, choices)
+    if solver in exported:
+        hint += (f" '{solver}' is export-only with this backend: get_run_func(solver='{solver}') "
+                 "writes a vector field for it.")
+    raise SolverError(f"solver '{solver}' is not supported by the '{backend.name}' backend; "
+                      f"choose one of: {', '.join(choices)}.{hint}")
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -62,13 +77,14 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
 
 
 def split_options(backend: Any, solver: str, kwargs: dict[str, Any], frontend: Iterable[str],
-                  where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+                  where: str, export: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split ``kwargs`` into (solver options, backend options), checking every value.
 
     ``frontend`` names keywords the caller handles itself (only used for suggestions);
-    ``where`` names the call in error messages (e.g. ``"run()"``).
+    ``where`` names the call in error messages (e.g. ``"run()"``); ``export`` as for
+    :func:`solver_spec`.
     """
-    spec = solver_spec(backend, solver)
+    spec = solver_spec(backend, solver, export)
     mine: dict[str, OptionSpec] = {o.name: o for o in spec.options}
     backend_opts: dict[str, OptionSpec] = {o.name: o for o in getattr(backend, "option_specs", ())}
     others: dict[str, list[str]] = {}

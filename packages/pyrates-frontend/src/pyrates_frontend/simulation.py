@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pyrates_core.backend import CodegenOptions, SimulationRequest, SolverSpec
+from pyrates_core.backend import CodegenOptions, SimulationRequest
 from pyrates_core.compile import compile_network
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import NetworkDef
@@ -315,13 +315,11 @@ def run_func(circuit: CircuitTemplate, func_name: str, step_size: float | None =
     decorator = kwargs.pop("decorator", None)
     decorator_kwargs = dict(kwargs.pop("decorator_kwargs", None) or {})
     be = get_backend(resolve_backend_name(backend))
-    # solver='scipy' with a backend that has no scipy solver (Fortran for AUTO-07p, as in the
-    # 1.x continuation example): the function is exported for an external adaptive solver.
-    external = solver == "scipy" and solver not in be.solvers
-    spec = SolverSpec("scipy", adaptive=True) if external else solver_spec(be, solver)
+    # an export-only solver of the backend (e.g. Fortran's 'scipy', as in the 1.x continuation
+    # example) is fine here: the function is exported for that external solver
+    spec = solver_spec(be, solver, export=True)
     adaptive = kwargs.pop("adaptive", spec.adaptive)
-    split_solver = sorted(be.solvers)[0] if external else solver
-    _, extra = split_options(be, split_solver, kwargs, _FUNC_KEYS, "get_run_func()")
+    _, extra = split_options(be, solver, kwargs, _FUNC_KEYS, "get_run_func()", export=True)
     _say(verbose, f"Generating the {be.name} vector field '{func_name}'...")
     inputs = dict(inputs or {})
     matched = _input_labels(circuit.network(), inputs, f"circuit '{circuit.path}'")
