@@ -248,3 +248,4 @@ class EdgeTemplate(NodeTemplate):
 
 for _cls in (OperatorTemplate, NodeTemplate, EdgeTemplate):
     register_template_class(_cls)
+del _cls
