@@ -35,7 +35,7 @@ def clear_template_cache() -> None:
     clear_file_cache()
 
 
-_classes_by_kind: dict[str, type] = {}
+_classes_by_kind: dict[str, type[Any]] = {}
 """The template classes a YAML ``base`` may name, filled by the modules that define them
 (:mod:`pyrates_frontend.templates`, :mod:`pyrates_frontend.circuit`), so that this module
 needs none of them (they sit above it)."""
@@ -51,7 +51,7 @@ def register_template_class(cls: type) -> type:
     return cls
 
 
-def template_class(kind: str) -> type:
+def template_class(kind: str) -> type[Any]:
     """The template class registered for ``kind`` (e.g. ``'CircuitTemplate'``)."""
     try:
         return _classes_by_kind[kind]
