@@ -10,7 +10,7 @@ backend's own printer; the array operations are helper functions whose definitio
 supplies (:data:`HELPER_NAMES`), so the same writer serves every array library.
 
 Constant index and value arrays are module-level numpy arrays; the generated module therefore
-imports numpy besides the backend's library.
+imports numpy (as ``_np``) besides the backend's library.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ def _literal(values: np.ndarray) -> str:
     """A numpy array literal that round-trips exactly (Python reprs of the elements)."""
     data = np.asarray(values)
     kind = data.dtype.kind
-    dtype = "np.int64" if kind in "iub" else ("np.complex128" if kind == "c" else "np.float64")
+    dtype = "_np.int64" if kind in "iub" else ("_np.complex128" if kind == "c" else "_np.float64")
     items = ", ".join(repr(complex(v) if kind == "c" else (int(v) if kind in "iub" else
                                                              float(v))) for v in data.ravel())
-    return f"np.array([{items}], dtype={dtype}).reshape({data.shape})"
+    return f"_np.array([{items}], dtype={dtype}).reshape({data.shape})"
 
 
 class DenseJacobianWriter:
