@@ -82,6 +82,9 @@ def generate_jacobian(system: SystemIR, options: CodegenOptions) -> GeneratedCod
     if system.delayed_symbols():
         raise SolverError("the fortran Jacobian covers systems without delays (edge delays or "
                           "past()); use backend='numpy' for the split (J0, [J_tau...])")
+    if system.is_complex:
+        raise SolverError("the fortran Jacobian is real-valued; use backend='numpy' for the "
+                          "complex (Wirtinger) Jacobian")
     jac = scalar_jacobian(system, {})
     if jac is None:
         raise SolverError("the fortran Jacobian needs scalar variables and scalar edge weights "
