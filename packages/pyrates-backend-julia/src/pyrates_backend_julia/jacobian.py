@@ -96,7 +96,7 @@ def _source(system: SystemIR, func: str) -> tuple[str, Any]:
     files, layout = generate_files(system, func)
     jac = jacobian_ir(system)
     writer = _JacWriter(system, build_layout(system, func))
-    for name, _, size in jac.aux:
+    for name, _, _ in jac.aux:
         ident = f"jx_{name.lstrip('_')}"
         writer.printer.names[name] = ident
         writer.array[name] = True

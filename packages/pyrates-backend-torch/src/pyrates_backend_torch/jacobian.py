@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from pyrates_backend_torch.codegen import HELPERS, _identifiers
 from pyrates_backend_torch.printer import TorchCodePrinter, numeric_constants
