@@ -135,3 +135,11 @@ def test_sparse_equals_dense_undelayed():
     dense, sparse = _np(j(0.0, y, *ja[2:])), js(0.0, y, *jsa[2:])
     assert isinstance(sparse, scipy.sparse.csr_matrix)
     assert np.array_equal(sparse.toarray(), dense)
+
+
+def test_conformance_kit_jacobian_check(tmp_path):
+    """The kit's check: J equals central differences of the Octave vector field."""
+    from pyrates_backend_matlab import MatlabBackend
+    from pyrates_core import testing
+
+    assert testing.check_jacobian(MatlabBackend(), tmp_path) == []
