@@ -60,7 +60,7 @@ def test_backend_jacobian_equals_numpy(backend, model):
                                                 in_place=False, **kw)
     except SolverError as exc:
         if backend == "fortran" and model != "jrc":
-            pytest.skip(f"fortran Jacobians cover real undelayed scalar systems: {exc}")
+            pytest.skip(f"fortran Jacobians cover real scalar systems: {exc}")
         raise
     jn, jna, nnames, nidx = c.get_jacobian_func("n_jac", 1e-3, verbose=False, in_place=False,
                                                 **kw)

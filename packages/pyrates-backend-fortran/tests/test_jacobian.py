@@ -89,13 +89,40 @@ def test_coupled_network_equals_numpy_jacobian():
     assert np.count_nonzero(ref) >= 7
 
 
+def test_delayed_network_split_equals_numpy():
+    """10 rate nodes with three edge delays (vectorize=False): (J0, [J_tau1, J_tau2]) equals
+    numpy's split to 1e-12, and J0 + sum J_tau equals central differences of the undelayed
+    twin's vector field."""
+    op = OperatorTemplate(name="rate_op", equations=["r' = -r + tanh(r_in + I)"],
+                          variables={"r": "output(0.1)", "I": 0.2, "r_in": "input(0.0)"})
+    node = NodeTemplate("rate", operators=[op])
+    rng = np.random.default_rng(7)
+    n = 10
+    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.4)
+    delays = rng.choice([0.0, 0.002, 0.005], size=(n, n))
+
+    def net(d):
+        c = CircuitTemplate("dnet", nodes={f"n{i}": node for i in range(n)})
+        c.add_edges_from_matrix("rate_op/r", "rate_op/r_in", [f"n{i}" for i in range(n)],
+                                weight=w, edge_attr={"delay": d} if d is not None else None)
+        return c
+
+    c = net(delays)
+    j, ja, _, idx = jac(c, "dnet_jac")
+    jn, jna, _, nidx = c.get_jacobian_func("dnet_np", 1e-3, verbose=False, in_place=False,
+                                           vectorize=False)
+    assert idx == nidx
+    y = ja[1] + 0.2 * rng.standard_normal(n)
+    (j0, jt), (r0, rt) = j(0.0, y, *ja[2:]), jn(0.0, y, *jna[2:])
+    assert len(jt) == len(rt) == 2
+    for a, b in [(j0, r0), *zip(jt, rt)]:
+        assert np.abs(a - b).max() < 1e-12
+    f, a, _, _ = net(None).get_run_func("dnet_vf", 1e-3, verbose=False, vectorize=False)
+    assert np.abs(j0 + sum(jt) - fd_jacobian(f, 0.0, y, a[2:])).max() < 1e-8
+
+
 def test_unsupported_systems_raise_clear_errors():
-    """Delayed, complex and vectorized networks name what the fortran Jacobian needs."""
-    c = CircuitTemplate.from_yaml(f"{OSC}.vanderpol.vdp")
-    c.update_template(edges=[("p/vdp_op/x", "p/vdp_op/inp", None,
-                              {"weight": 0.5, "delay": 0.1})], in_place=True)
-    with pytest.raises(SolverError, match="without delays"):
-        jac(c, "vdp_dde")
+    """Complex and vectorized networks name what the fortran Jacobian needs."""
     with pytest.raises(SolverError, match="real-valued"):
         jac(CircuitTemplate.from_yaml(f"{OSC}.kuramoto.kmo_mf_2coupled"), "kmo")
     with pytest.raises(SolverError, match="vectorize=False"):
