@@ -4,8 +4,9 @@ The symbolic work is :func:`pyrates_core.jacobian.jacobian_ir`; the function is 
 :class:`pyrates_core.jacobian_code.DenseJacobianWriter` with the TensorFlow printer, in the
 printer's batch layout with one batch member (states and assignments are ``(1, size)``). The
 loaded ``<func_name>(t, y, *params, *inputs)`` returns the ``n x n`` Jacobian as a
-``tf.Tensor``, ``(J0, [J_tau1, ...])`` for delayed systems, or ``scipy.sparse.csr_matrix``
-matrices with ``CodegenOptions.extra['sparse']=True``.
+``tf.Tensor`` (computed on the device of the option ``device``), ``(J0, [J_tau1, ...])`` for
+delayed systems, or ``scipy.sparse.csr_matrix`` matrices with
+``CodegenOptions.extra['sparse']=True``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 
 from pyrates_backend_tensorflow.codegen import HELPERS, _identifiers
 from pyrates_backend_tensorflow.printer import TensorflowCodePrinter, numeric_constants
@@ -94,10 +96,10 @@ def _place(J, block, r0, c0):
 
 def generate_jacobian(system: SystemIR, options: CodegenOptions) -> GeneratedCode:
     """The TensorFlow Jacobian module of ``system`` (no file-system access)."""
-    unknown = set(options.extra) - {"sparse", "device", "jit_compile"}
+    unknown = set(options.extra) - {"sparse", "device"}
     if unknown:
-        raise SolverError(f"the tensorflow Jacobian takes the options 'sparse', 'device' and "
-                          f"'jit_compile' only; got {', '.join(sorted(unknown))}")
+        raise SolverError(f"the tensorflow Jacobian takes the options 'sparse' and 'device' "
+                          f"only; got {', '.join(sorted(unknown))}")
     if not options.func_name.isidentifier():
         raise ValueError(f"func_name '{options.func_name}' is not a usable identifier")
     jac = jacobian_ir(system)
@@ -133,6 +135,16 @@ def load_jacobian(code: GeneratedCode, workdir: Path, file_name: str | None = No
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules.pop(mod_name, None)
-    func = jacobian_output(getattr(module, code.func_name), _numpy,
+    from pyrates_backend_tensorflow.backend import resolve_device  # it imports this module
+
+    device = resolve_device(code.options.extra.get("device"))
+    raw = getattr(module, code.func_name)
+
+    def on_device(*args: Any) -> Any:
+        """The Jacobian, computed on the device of the option ``device``."""
+        with tf.device(device):
+            return raw(*args)
+
+    func = jacobian_output(on_device, _numpy,
                            bool(code.options.extra.get("sparse", False)))
     return LoadedModel(code, path, func, jacobian_args(code.system), module)

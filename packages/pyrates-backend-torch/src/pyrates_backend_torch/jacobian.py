@@ -3,7 +3,8 @@
 The symbolic work is :func:`pyrates_core.jacobian.jacobian_ir`; the function is written by
 :class:`pyrates_core.jacobian_code.DenseJacobianWriter` with the torch printer, in the printer's
 batch layout with one batch member (states and assignments are ``(1, size)``). The loaded
-``<func_name>(t, y, *params, *inputs)`` returns the ``n x n`` Jacobian as a CPU tensor,
+``<func_name>(t, y, *params, *inputs)`` returns the ``n x n`` Jacobian as a tensor on the
+device of the option ``device`` (as for simulations: cuda when available, else cpu),
 ``(J0, [J_tau1, ...])`` for delayed systems, or ``scipy.sparse.csr_matrix`` matrices with
 ``CodegenOptions.extra['sparse']=True``.
 """
@@ -31,10 +32,13 @@ __all__ = ["generate_jacobian", "load_jacobian"]
 
 _JAC_HELPERS = '''
 DTYPE = getattr(torch, "{dtype}")
+DEVICE = torch.device("cpu")  # set by load_jacobian from the option 'device'
 
 
 def _t(v):
-    return v.to(DTYPE) if torch.is_tensor(v) else torch.as_tensor(v, dtype=DTYPE)
+    if torch.is_tensor(v):
+        return v.to(dtype=DTYPE, device=DEVICE)
+    return torch.as_tensor(v, dtype=DTYPE, device=DEVICE)
 
 
 def _y(y):
@@ -43,7 +47,7 @@ def _y(y):
 
 def _arg(v, integer):
     if integer:
-        return torch.as_tensor(v).long()
+        return torch.as_tensor(v, device=DEVICE).long()
     v = _t(v)
     return v[None] if v.dim() else v
 
@@ -69,21 +73,22 @@ def _weights(w, n):
 
 
 def _edges(w, n, sel, rows, cols, shape):
-    out = torch.zeros(shape, dtype=DTYPE)
-    out.index_put_((torch.as_tensor(rows), torch.as_tensor(cols)),
-                   _weights(w, n)[torch.as_tensor(sel)], accumulate=True)
+    out = torch.zeros(shape, dtype=DTYPE, device=DEVICE)
+    out.index_put_((torch.as_tensor(rows, device=DEVICE), torch.as_tensor(cols, device=DEVICE)),
+                   _weights(w, n)[torch.as_tensor(sel, device=DEVICE)], accumulate=True)
     return out
 
 
 def _edge_sum(x, w, n, rows, cols, n_out):
     x = _t(x).reshape(1, -1)
-    out = torch.zeros(n_out, dtype=DTYPE)
-    out.index_add_(0, torch.as_tensor(rows), _weights(w, n) * x[0, torch.as_tensor(cols)])
+    out = torch.zeros(n_out, dtype=DTYPE, device=DEVICE)
+    out.index_add_(0, torch.as_tensor(rows, device=DEVICE),
+                   _weights(w, n) * x[0, torch.as_tensor(cols, device=DEVICE)])
     return out[None]
 
 
 def _zeros(n):
-    return torch.zeros((n, n), dtype=DTYPE)
+    return torch.zeros((n, n), dtype=DTYPE, device=DEVICE)
 
 
 def _place(J, block, r0, c0):
@@ -136,6 +141,9 @@ def load_jacobian(code: GeneratedCode, workdir: Path, file_name: str | None = No
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules.pop(mod_name, None)
+    from pyrates_backend_torch.backend import resolve_device  # the backend imports this module
+
+    module.DEVICE = resolve_device(code.options.extra.get("device"))
     func = jacobian_output(getattr(module, code.func_name), _numpy,
                            bool(code.options.extra.get("sparse", False)))
     return LoadedModel(code, path, func, jacobian_args(code.system), module)
