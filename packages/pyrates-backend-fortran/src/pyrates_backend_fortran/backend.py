@@ -11,6 +11,7 @@ import numpy as np
 from pyrates_backend_fortran.auto import AUTO_SUFFIX, CONSTANTS_MARK, generate_auto
 from pyrates_backend_fortran.build import compile_module
 from pyrates_backend_fortran.codegen import RHS, generate_simulation
+from pyrates_backend_fortran.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_fortran.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_fortran.runner import FortranModel, integrate, pack_params
 from pyrates_core.backend import (
@@ -42,7 +43,8 @@ class FortranBackend:
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".f90"
     capabilities: frozenset[str] = frozenset(
-        {"delays", "distributed_delays", "complex", "jit", "continuation", "execute"})
+        {"delays", "distributed_delays", "complex", "jit", "continuation", "execute",
+         "jacobian"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler, in Fortran"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal), in Fortran"),
@@ -65,6 +67,8 @@ class FortranBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the Fortran source for ``system`` (no file-system access)."""
+        if options.target == "jacobian":
+            return generate_jacobian(system, options)
         extra = self._check_options(options.extra)
         auto = bool(extra.get("auto")) or options.target == "continuation"
         if auto:
@@ -93,6 +97,8 @@ class FortranBackend:
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
              ) -> LoadedModel:
         """Write the source (and extra files) below ``workdir``; compile unless AUTO files."""
+        if code.metadata.get("jacobian"):
+            return load_jacobian(code, workdir, file_name)
         workdir = Path(workdir)
         name = Path(file_name).name if file_name else f"pyrates_{code.func_name}{code.suffix}"
         path = workdir / name

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pyrates_backend_jax.codegen import OBSERVE, Layout, edge_weight_vector, generate_source
+from pyrates_backend_jax.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_jax.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_jax.simulate import (
     LoopConfig,
@@ -40,7 +41,7 @@ from pyrates_core.system import SystemIR
 __all__ = ["JaxBackend", "ModelHandle", "Simulation"]
 
 _counter = itertools.count()
-_TARGETS = ("simulate", "vector_field")
+_TARGETS = ("simulate", "vector_field", "jacobian")
 
 
 def enable_x64(system: SystemIR) -> None:
@@ -192,7 +193,7 @@ class JaxBackend:
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "complex", "float32", "batch", "grad", "jit",
-         "execute"})
+         "execute", "jacobian"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
@@ -206,6 +207,8 @@ class JaxBackend:
         if options.target not in _TARGETS:
             raise SolverError(f"the jax backend generates the targets {', '.join(_TARGETS)}, "
                               f"not '{options.target}'")
+        if options.target == "jacobian":
+            return generate_jacobian(system, options)
         if options.extra:
             raise SolverError(f"the jax backend takes no backend options; got "
                               f"{', '.join(sorted(options.extra))}")
@@ -217,6 +220,8 @@ class JaxBackend:
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
              ) -> LoadedModel:
         """Write the source below ``workdir`` and execute it as a module."""
+        if code.metadata.get("jacobian"):
+            return load_jacobian(code, workdir, file_name)
         enable_x64(code.system)
         workdir = Path(workdir)
         name = Path(file_name).name if file_name else f"pyrates_jax_model_{next(_counter)}"

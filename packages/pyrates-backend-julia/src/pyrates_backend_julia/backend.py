@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from pyrates_backend_julia.codegen import Layout, generate_files
+from pyrates_backend_julia.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_julia.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_julia.runner import find_julia, job_text, run_job
 from pyrates_core import runtime
@@ -64,13 +65,15 @@ class JuliaBackend:
     @property
     def capabilities(self) -> frozenset[str]:
         """Delays and adaptive solvers; ``execute`` only where Julia is installed."""
-        caps = {"delays", "distributed_delays", "adaptive"}
+        caps = {"delays", "distributed_delays", "adaptive", "jacobian"}
         if find_julia() is not None:
             caps.add("execute")
         return frozenset(caps)
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate ``F.jl`` and ``F_run.jl`` for ``system`` (no file-system access)."""
+        if options.target == "jacobian":
+            return generate_jacobian(system, options)
         if options.target not in ("simulate", "vector_field"):
             raise ValueError(f"the julia backend generates targets 'simulate' and "
                              f"'vector_field', not '{options.target}'")
@@ -91,6 +94,8 @@ class JuliaBackend:
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
              ) -> LoadedModel:
         """Write the files below ``workdir`` (the main one as ``file_name`` if given)."""
+        if code.metadata.get("jacobian"):
+            return load_jacobian(code, workdir, file_name)
         workdir = Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         if file_name is not None and Path(file_name).stem != code.func_name:

@@ -10,6 +10,7 @@ import numpy as np
 import sympy as sp
 
 from pyrates_backend_matlab.codegen import Layout, generate_files
+from pyrates_backend_matlab.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_matlab.octave import evaluate_field, find_octave, run_driver, struct_fields
 from pyrates_backend_matlab.printer import SUPPORTED_FUNCTIONS
 from pyrates_core import runtime
@@ -61,13 +62,15 @@ class MatlabBackend:
     @property
     def capabilities(self) -> frozenset[str]:
         """Delays and adaptive solvers; ``execute`` where GNU Octave is installed."""
-        caps = {"delays", "distributed_delays", "adaptive", "complex"}
+        caps = {"delays", "distributed_delays", "adaptive", "complex", "jacobian"}
         if find_octave() is not None:
             caps.add("execute")
         return frozenset(caps)
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Generate the three function files for ``system`` (no file-system access)."""
+        if options.target == "jacobian":
+            return generate_jacobian(system, options)
         if options.target not in ("simulate", "vector_field"):
             raise ValueError(f"the matlab backend generates targets 'simulate' and "
                              f"'vector_field', not '{options.target}'")
@@ -92,6 +95,8 @@ class MatlabBackend:
         MATLAB names a function after its file, so a ``file_name`` whose stem differs from
         the function name regenerates the files under that name.
         """
+        if code.metadata.get("jacobian"):
+            return load_jacobian(code, workdir, file_name)
         workdir = Path(workdir)
         if file_name is not None and Path(file_name).stem != code.func_name:
             files, layout = generate_files(code.system, Path(file_name).stem)

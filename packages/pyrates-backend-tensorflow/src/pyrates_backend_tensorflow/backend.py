@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from pyrates_backend_tensorflow import fit as _fit
 from pyrates_backend_tensorflow.codegen import build_source
+from pyrates_backend_tensorflow.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_tensorflow.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_tensorflow.solvers import Handle, simulate
 from pyrates_core.backend import (
@@ -60,7 +61,7 @@ class TensorflowBackend:
     functions = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "grad", "gpu",
-                              "complex", "jit", "execute"})
+                              "complex", "jit", "execute", "jacobian"})
     solver_specs = (
         SolverSpec("euler", False, 1, doc="explicit Euler"),
         SolverSpec("heun", False, 2, doc="Heun's method (explicit trapezoidal)"),
@@ -70,6 +71,8 @@ class TensorflowBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """TensorFlow source of ``vector_field`` and ``observe`` (no file-system access)."""
+        if options.target == "jacobian":
+            return generate_jacobian(system, options)
         if options.target != "simulate" and options.target != "vector_field":
             raise SolverError(f"the tensorflow backend cannot generate target '{options.target}' "
                               "(it generates 'simulate' and 'vector_field')")
@@ -88,6 +91,8 @@ class TensorflowBackend:
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
         """Write the module below ``workdir`` and import it."""
+        if code.metadata.get("jacobian"):
+            return load_jacobian(code, workdir, file_name)
         digest = hashlib.sha1(code.source.encode()).hexdigest()[:12]
         path = Path(workdir) / (file_name or f"pyrates_tf_{digest}{code.suffix}")
         path.write_text(code.source)

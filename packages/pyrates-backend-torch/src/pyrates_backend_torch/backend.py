@@ -14,6 +14,7 @@ import torch
 
 from pyrates_backend_torch import fit as _fit
 from pyrates_backend_torch.codegen import build_source
+from pyrates_backend_torch.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_torch.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_torch.solvers import Handle, simulate
 from pyrates_core.backend import (
@@ -55,7 +56,7 @@ class TorchBackend:
     functions = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "grad", "gpu",
-                              "complex", "execute"})
+                              "complex", "execute", "jacobian"})
     solver_specs = (
         SolverSpec("euler", False, 1, doc="explicit Euler"),
         SolverSpec("heun", False, 2, doc="Heun's method (explicit trapezoidal)"),
@@ -65,6 +66,8 @@ class TorchBackend:
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Torch source of ``vector_field`` and ``observe`` (no file-system access)."""
+        if options.target == "jacobian":
+            return generate_jacobian(system, options)
         if options.target != "simulate" and options.target != "vector_field":
             raise SolverError(f"the torch backend cannot generate target '{options.target}' "
                               "(it generates 'simulate' and 'vector_field')")
@@ -83,6 +86,8 @@ class TorchBackend:
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
         """Write the module below ``workdir`` and import it."""
+        if code.metadata.get("jacobian"):
+            return load_jacobian(code, workdir, file_name)
         digest = hashlib.sha1(code.source.encode()).hexdigest()[:12]
         path = Path(workdir) / (file_name or f"pyrates_torch_{digest}{code.suffix}")
         path.write_text(code.source)

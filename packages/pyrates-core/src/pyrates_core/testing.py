@@ -69,6 +69,7 @@ __all__ = [
     "FIXED_STEP_SOLVERS",
     "BackendConformance",
     "ReferenceCase",
+    "check_jacobian",
     "delay_solution",
     "reference_cases",
     "run_conformance",
@@ -551,6 +552,60 @@ def check_protocol(backend: Any) -> list[str]:
     return failures
 
 
+def jacobian_system() -> SystemIR:
+    """Scalar, nonlinear two-state system for :func:`check_jacobian`:
+    ``x' = -a x + sin(y) x``, ``y' = x^2 - b y + exp(-y)`` (scalars, so every backend's
+    Jacobian target applies).
+    """
+    x, y, a, b = sp.symbols("x y a b")
+    return SystemIR([_state("x", 0, 0.4), _state("y", 1, -0.3)],
+                    [-a * x + sp.sin(y) * x, x ** 2 - b * y + sp.exp(-y)],
+                    {"a": _param("a", 0.7), "b": _param("b", 1.3)}, {}, [])
+
+
+def check_jacobian(backend: Backend, tmp_path: Path, eps: float = 1e-6) -> list[str]:
+    """The ``'jacobian'`` target against central finite differences of the backend's own
+    vector field, read off single Euler steps (``y1 = y0 + h f(y0)``); backends with the
+    ``jacobian`` and ``execute`` capabilities only. The Jacobian is generated without backend
+    options.
+    """
+    caps: frozenset[str] = getattr(backend, "capabilities", frozenset())
+    if "jacobian" not in caps or "execute" not in caps:
+        return []
+    system = jacobian_system()
+    y0 = system.initial_state()
+    try:
+        code = backend.generate(system, CodegenOptions(func_name="kit_jac", target="jacobian"))
+        workdir = Path(tmp_path) / f"jacobian_{next(_counter)}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        jac = backend.load(code, workdir)
+        got = np.asarray(jac.func(0.0, y0.copy(), *jac.args), dtype=float)
+        vf_dir = Path(tmp_path) / f"jacobian_vf_{next(_counter)}"
+        vf_dir.mkdir(parents=True, exist_ok=True)
+        model = backend.load(backend.generate(system, CodegenOptions(solver="euler",
+                                                                     step_size=0.5)), vf_dir)
+        h = 0.5
+
+        def step(y: np.ndarray) -> np.ndarray:
+            request = SimulationRequest(simulation_time=h, step_size=h, solver="euler",
+                                        outputs={"x": ("x", _all(1))}, initial_state=y)
+            return (np.asarray(backend.integrate(model, request).final_state) - y) / h
+
+        ref = np.zeros((2, 2))
+        for j in range(2):
+            e = np.zeros(2)
+            e[j] = eps
+            ref[:, j] = (step(y0 + e) - step(y0 - e)) / (2 * eps)
+    except Exception as exc:  # noqa: BLE001 - report, do not crash the kit
+        return [f"jacobian: {type(exc).__name__}: {exc}"]
+    if got.shape != (2, 2):
+        return [f"jacobian: shape {got.shape}, expected (2, 2)"]
+    err = float(np.max(np.abs(got - ref)))
+    if not err <= 1e-6:
+        return [f"jacobian: differs from central differences of the vector field by {err:.3g}"]
+    return []
+
+
 def run_conformance(backend: Backend, tmp_path: Path,
                     extra: dict[str, Any] | None = None) -> list[str]:
     """Run the whole kit against ``backend``; return the list of failures (empty: conformant)."""
@@ -559,6 +614,7 @@ def run_conformance(backend: Backend, tmp_path: Path,
         failures += check_case(backend, case, tmp_path, extra)
     failures += check_convergence_orders(backend, tmp_path, extra)
     failures += check_batch(backend, tmp_path, extra)
+    failures += check_jacobian(backend, tmp_path)
     return failures
 
 
@@ -636,3 +692,7 @@ class BackendConformance:
     def test_custom_functions(self, backend: Backend, tmp_path: Path) -> None:
         """Every custom IR function printed and evaluated correctly."""
         self._assert(check_case(backend, custom_functions(), tmp_path, self.codegen_extra))
+
+    def test_jacobian(self, backend: Backend, tmp_path: Path) -> None:
+        """The 'jacobian' target equals central differences of the vector field."""
+        self._assert(check_jacobian(backend, tmp_path))
