@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
 
 from pyrates_backend_tensorflow import fit as _fit
 from pyrates_backend_tensorflow.codegen import build_source
+from pyrates_backend_tensorflow.device import resolve_device
 from pyrates_backend_tensorflow.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_tensorflow.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_tensorflow.solvers import Handle, simulate
@@ -38,19 +38,6 @@ _DEVICE = OptionSpec("device", (str,), None, "'cpu' or 'cuda' (default: 'cuda' w
 
 _JIT = OptionSpec("jit_compile", (bool,), True,
                   "compile the time loop with XLA (faster runs; a few seconds of compilation)")
-
-
-def resolve_device(name: str | None) -> str:
-    """The TensorFlow device for the option ``device`` (None: a GPU when one is visible)."""
-    gpus = tf.config.list_logical_devices("GPU")
-    if name is None:
-        return "/GPU:0" if gpus else "/CPU:0"
-    if name == "cuda" and not gpus:
-        raise SolverError("device='cuda' was requested but TensorFlow sees no GPU; use "
-                          "device='cpu' or install a GPU build of TensorFlow")
-    if name not in ("cpu", "cuda"):
-        raise SolverError(f"device must be 'cpu' or 'cuda', got {name!r}")
-    return "/GPU:0" if name == "cuda" else "/CPU:0"
 
 
 class TensorflowBackend:

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from pyrates_backend_tensorflow.codegen import HELPERS, _identifiers
+from pyrates_backend_tensorflow.device import resolve_device
 from pyrates_backend_tensorflow.printer import TensorflowCodePrinter, numeric_constants
 from pyrates_core.backend import CodegenOptions, GeneratedCode, LoadedModel
 from pyrates_core.errors import SolverError
@@ -135,7 +136,6 @@ def load_jacobian(code: GeneratedCode, workdir: Path, file_name: str | None = No
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules.pop(mod_name, None)
-    from pyrates_backend_tensorflow.backend import resolve_device  # it imports this module
 
     device = resolve_device(code.options.extra.get("device"))
     raw = getattr(module, code.func_name)

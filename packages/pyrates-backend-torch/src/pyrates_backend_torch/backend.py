@@ -14,6 +14,7 @@ import torch
 
 from pyrates_backend_torch import fit as _fit
 from pyrates_backend_torch.codegen import build_source
+from pyrates_backend_torch.device import resolve_device
 from pyrates_backend_torch.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_torch.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_torch.solvers import Handle, simulate
@@ -34,18 +35,6 @@ __all__ = ["TorchBackend", "resolve_device"]
 
 _DEVICE = OptionSpec("device", (str,), None, "'cpu' or 'cuda' (default: 'cuda' when available)",
                      ("cpu", "cuda"))
-
-
-def resolve_device(name: str | None) -> torch.device:
-    """The torch device for the option ``device`` (None: cuda when available, else cpu)."""
-    if name is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SolverError("device='cuda' was requested but torch sees no CUDA device; use "
-                          "device='cpu' or install a CUDA build of torch")
-    if name not in ("cpu", "cuda"):
-        raise SolverError(f"device must be 'cpu' or 'cuda', got {name!r}")
-    return torch.device(name)
 
 
 class TorchBackend:

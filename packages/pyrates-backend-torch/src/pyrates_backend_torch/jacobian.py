@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from pyrates_backend_torch.codegen import HELPERS, _identifiers
+from pyrates_backend_torch.device import resolve_device
 from pyrates_backend_torch.printer import TorchCodePrinter, numeric_constants
 from pyrates_core.backend import CodegenOptions, GeneratedCode, LoadedModel
 from pyrates_core.errors import SolverError
@@ -141,7 +142,6 @@ def load_jacobian(code: GeneratedCode, workdir: Path, file_name: str | None = No
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules.pop(mod_name, None)
-    from pyrates_backend_torch.backend import resolve_device  # the backend imports this module
 
     module.DEVICE = resolve_device(code.options.extra.get("device"))
     func = jacobian_output(getattr(module, code.func_name), _numpy,
