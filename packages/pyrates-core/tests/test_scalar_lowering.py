@@ -61,7 +61,7 @@ def delayed_network(n: int = 10) -> SystemIR:
     nodes = {}
     for i in range(n):
         nodes[f"n{i}"] = NodeDef({"li": _op(
-            "li", ["r' = (r0 - r)/tau + m_in + 0.1*past(r, 0.2) + sum(r)"],
+            "li", ["r' = (r0 - r)/tau + m_in + 0.1*past(r, 0.2) - 0.5*sum(r)"],
             {"r": f"output({rng.uniform(-1, 1)})", "r0": float(rng.uniform(0, 1)),
              "tau": 1.0 + i % 3, "m_in": "input(0.0)"})}, "li")
     edges = [EdgeDef(f"n{i}/li/r", f"n{j}/li/m_in", float(rng.uniform(-1, 1)),
