@@ -24,7 +24,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from pyrates_backend_fortran.codegen import GENERATED_MARK, body_lines, wrap
+from pyrates_backend_fortran.codegen import (
+    GENERATED_MARK,
+    INDEX,
+    body_lines,
+    temporary_declarations,
+    wrap,
+)
 from pyrates_backend_fortran.jacobian import scalar_jacobian
 from pyrates_backend_fortran.layout import build_layout
 from pyrates_backend_fortran.printer import FortranPrinter
@@ -249,7 +255,7 @@ def generate_auto(system: SystemIR, func_name: str,
             or [np.zeros(0, np.int64)]), lay.int_data]).astype(np.int64)
         setup.append(f"  integer, parameter :: pr_ip({ints.size}) = "
                    f"(/ {', '.join(str(v) for v in ints)} /)")
-    setup.append("  integer :: pr_e")
+    setup.append(f"  integer :: pr_e, {INDEX}")
     for slot in lay.params:
         tp = "integer" if slot.integer else vt
         setup.append(f"  {tp} :: {slot.fname}" + ("" if slot.size == 1 else f"({slot.size})"))
@@ -261,6 +267,7 @@ def generate_auto(system: SystemIR, func_name: str,
         setup.append(f"  {vt} :: {lay.names[a.name]}" + ("" if a.size == 1 else f"({a.size})"))
     for k, b in enumerate(system.edges):
         setup.append(f"  {vt} :: pr_es{k}" + ("" if b.n_target == 1 else f"({b.n_target})"))
+    setup += ["  " + d for d in temporary_declarations(system, lay, vt)]
     setup.append("  pr_e = 0")
     slot_of = {v: k for k, v in table.ir_par.items()}
     for slot in lay.params:
