@@ -139,7 +139,13 @@ def run_statements(system: SystemIR, statements: list[Any], y: np.ndarray, t: fl
     running on 0-based Python lists would.
     """
     mods = _modules(system)
-    mods["Element"] = lambda x, k: np.asarray(x)[int(k) - base]
+
+    def element(x: Any, k: Any) -> Any:
+        pos = int(k) - base
+        assert 0 <= pos < np.size(x), f"index {k} out of range for base {base}"
+        return np.asarray(x)[pos]
+
+    mods["Element"] = element
     env = _env(system, y, t)
     dy = np.full(system.n_state, np.nan)
     for st in statements:
@@ -155,6 +161,7 @@ def run_statements(system: SystemIR, statements: list[Any], y: np.ndarray, t: fl
         else:
             target = env.setdefault(st.target, np.full(st.size, np.nan))
         for i in range(st.first, st.last + 1):
+            assert 0 <= st.offset + i - base < target.size
             target[st.offset + i - base] = func(i, *args)
     return dy
 
