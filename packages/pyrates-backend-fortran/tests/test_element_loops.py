@@ -9,6 +9,8 @@ import sympy as sp
 from fortran_testlib import needs_gfortran
 
 from pyrates_backend_fortran import FortranBackend
+from pyrates_backend_fortran.auto import generate_auto
+from pyrates_backend_fortran.build import compile_module
 from pyrates_backend_fortran.codegen import generate_simulation
 from pyrates_backend_numpy import NumpyBackend
 from pyrates_core.backend import CodegenOptions
@@ -67,3 +69,17 @@ def test_vector_field_equals_numpy(tmp_path: Path) -> None:
         expected = nm.func(t, y, *nm.args)
         assert np.ptp(expected) > 0.1
         np.testing.assert_allclose(fm.func(t, y, *fm.args), expected, rtol=1e-13, atol=1e-13)
+
+
+@needs_gfortran
+def test_auto_vector_field_equals_numpy(tmp_path: Path) -> None:
+    """The AUTO-07p export's vector field (element loops, a matrix parameter) equals numpy's."""
+    system = mixed_system()
+    src, _, table = generate_auto(system, "mixed_rhs")
+    module, _, _ = compile_module(src, tmp_path)
+    numpy_ = NumpyBackend()
+    nm = numpy_.load(numpy_.generate(system, CodegenOptions(extra={"numba": False})),
+                     tmp_path / "n")
+    y = np.random.default_rng(2).uniform(-2, 2, system.n_state)
+    dy = module.mixed_rhs(0.7, y, *[table.par_values[k] for k in table.par])
+    np.testing.assert_allclose(dy, nm.func(0.7, y, *nm.args), rtol=1e-13, atol=1e-13)

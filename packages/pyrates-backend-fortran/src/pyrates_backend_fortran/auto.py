@@ -230,7 +230,7 @@ def generate_auto(system: SystemIR, func_name: str,
     def temp(expr: sp.Expr) -> str:
         return f"pr_es{int(expr.args[1])}" if isinstance(expr, EdgeSum) else lay.temps[expr]
 
-    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex)
+    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex, lay.matrices)
     body = body_lines(system, lay, printer, "dy", None)
     par_args = "".join(f", par({k})" for k in table.par)
     jac = scalar_jacobian(system, {k: sp.Symbol(ir) for k, (ir, _) in table.ir_par.items()})
@@ -258,7 +258,10 @@ def generate_auto(system: SystemIR, func_name: str,
     setup.append(f"  integer :: pr_e, {INDEX}")
     for slot in lay.params:
         tp = "integer" if slot.integer else vt
-        setup.append(f"  {tp} :: {slot.fname}" + ("" if slot.size == 1 else f"({slot.size})"))
+        shape = lay.matrices.get(slot.name)
+        dims = f"({shape[0]}, {shape[1]})" if shape else "" if slot.size == 1 else \
+            f"({slot.size})"
+        setup.append(f"  {tp} :: {slot.fname}{dims}")
     for s in system.states:
         setup.append(f"  {vt} :: {lay.names[s.name]}" + ("" if s.size == 1 else f"({s.size})"))
     for name, (_, size) in lay.inputs.items():
@@ -277,6 +280,11 @@ def generate_auto(system: SystemIR, func_name: str,
                                                      f"({lo}:{hi})"))
             continue
         parts = [f"pr_a{slot_of[(slot.name, i)]}" for i in range(slot.size)]
+        if slot.name in lay.matrices:  # PAR slots in row-major order (numpy's ravel)
+            rows, cols = lay.matrices[slot.name]
+            setup.append(f"  {slot.fname} = reshape((/ {', '.join(parts)} /), "
+                         f"(/ {rows}, {cols} /), order=(/ 2, 1 /))")
+            continue
         setup.append(f"  {slot.fname} = " + (parts[0] if slot.size == 1 else
                                            f"(/ {', '.join(parts)} /)"))
     for name, (_, size) in lay.inputs.items():
