@@ -24,7 +24,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from pyrates_backend_fortran.codegen import GENERATED_MARK, body_lines, wrap
+from pyrates_backend_fortran.codegen import (
+    GENERATED_MARK,
+    INDEX,
+    body_lines,
+    temporary_declarations,
+    wrap,
+)
 from pyrates_backend_fortran.jacobian import scalar_jacobian
 from pyrates_backend_fortran.layout import build_layout
 from pyrates_backend_fortran.printer import FortranPrinter
@@ -224,7 +230,7 @@ def generate_auto(system: SystemIR, func_name: str,
     def temp(expr: sp.Expr) -> str:
         return f"pr_es{int(expr.args[1])}" if isinstance(expr, EdgeSum) else lay.temps[expr]
 
-    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex)
+    printer = FortranPrinter(lay.names, sizes, temp, system.is_complex, lay.matrices)
     body = body_lines(system, lay, printer, "dy", None)
     par_args = "".join(f", par({k})" for k in table.par)
     jac = scalar_jacobian(system, {k: sp.Symbol(ir) for k, (ir, _) in table.ir_par.items()})
@@ -249,10 +255,13 @@ def generate_auto(system: SystemIR, func_name: str,
             or [np.zeros(0, np.int64)]), lay.int_data]).astype(np.int64)
         setup.append(f"  integer, parameter :: pr_ip({ints.size}) = "
                    f"(/ {', '.join(str(v) for v in ints)} /)")
-    setup.append("  integer :: pr_e")
+    setup.append(f"  integer :: pr_e, {INDEX}")
     for slot in lay.params:
         tp = "integer" if slot.integer else vt
-        setup.append(f"  {tp} :: {slot.fname}" + ("" if slot.size == 1 else f"({slot.size})"))
+        shape = lay.matrices.get(slot.name)
+        dims = f"({shape[0]}, {shape[1]})" if shape else "" if slot.size == 1 else \
+            f"({slot.size})"
+        setup.append(f"  {tp} :: {slot.fname}{dims}")
     for s in system.states:
         setup.append(f"  {vt} :: {lay.names[s.name]}" + ("" if s.size == 1 else f"({s.size})"))
     for name, (_, size) in lay.inputs.items():
@@ -261,6 +270,7 @@ def generate_auto(system: SystemIR, func_name: str,
         setup.append(f"  {vt} :: {lay.names[a.name]}" + ("" if a.size == 1 else f"({a.size})"))
     for k, b in enumerate(system.edges):
         setup.append(f"  {vt} :: pr_es{k}" + ("" if b.n_target == 1 else f"({b.n_target})"))
+    setup += ["  " + d for d in temporary_declarations(system, lay, vt)]
     setup.append("  pr_e = 0")
     slot_of = {v: k for k, v in table.ir_par.items()}
     for slot in lay.params:
@@ -270,6 +280,11 @@ def generate_auto(system: SystemIR, func_name: str,
                                                      f"({lo}:{hi})"))
             continue
         parts = [f"pr_a{slot_of[(slot.name, i)]}" for i in range(slot.size)]
+        if slot.name in lay.matrices:  # PAR slots in row-major order (numpy's ravel)
+            rows, cols = lay.matrices[slot.name]
+            setup.append(f"  {slot.fname} = reshape((/ {', '.join(parts)} /), "
+                         f"(/ {rows}, {cols} /), order=(/ 2, 1 /))")
+            continue
         setup.append(f"  {slot.fname} = " + (parts[0] if slot.size == 1 else
                                            f"(/ {', '.join(parts)} /)"))
     for name, (_, size) in lay.inputs.items():

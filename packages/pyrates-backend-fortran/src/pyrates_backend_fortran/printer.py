@@ -229,6 +229,23 @@ class FortranPrinter(FCodePrinter):
             return self._print_not_supported(expr)
         return self._temps(expr)
 
+    def _print_Element(self, expr: sp.Expr) -> str:
+        """``Element(x, k)`` of the core's element loops: ``x(k)`` (size-1 symbols are
+        Fortran scalars: ``x``).
+        """
+        x, k = expr.args
+        if self._size(x) == 1:
+            return self._print(x)
+        return f"{self._print(x)}({self._print(k)})"
+
+    def register(self, sizes: Mapping[str, int | None]) -> None:
+        """Make the code generator's own symbols (temporaries, loop index) printable as
+        themselves; ``sizes``: their number of elements (``None`` or 1: a Fortran scalar).
+        """
+        for name, size in sizes.items():
+            self._names[name] = name
+            self._sizes[name] = size or 1
+
     def code(self, expr: sp.Expr) -> str:
         """The expression as one line of Fortran (no line wrapping)."""
         return self._print(expr)

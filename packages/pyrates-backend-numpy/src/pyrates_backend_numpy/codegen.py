@@ -41,6 +41,7 @@ from pyrates_core.functions import (
     Roll,
     Slice,
 )
+from pyrates_core.scalar_lowering import ScalarLowering, Statement, Temporary
 from pyrates_core.system import SystemIR
 
 __all__ = ["Layout", "generate_source"]
@@ -237,10 +238,7 @@ class _Emitter:
 
     def _assignment_lines(self) -> list[str]:
         if self.layout.numba:
-            lines: list[str] = []
-            for a in self.system.assignments:
-                self.scalar.loop(f"{self.layout.names[a.name]}", a.size, a.expr, lines, new=True)
-            return lines
+            return self.scalar.lines(self.scalar.lowering.assignments())
         lines = []
         for a in self.system.assignments:
             code = self.printer.doprint(a.expr)
@@ -255,9 +253,9 @@ class _Emitter:
                  '    """Right-hand side dy/dt of the model at time t."""']
         lines += self._state_lines() + self._assignment_lines()
         lines.append(f"    dy = np.empty({self.system.n_state}, dtype={self.dtype})")
-        for s, expr in zip(self.system.states, self.system.derivatives):
+        for k, (s, expr) in enumerate(zip(self.system.states, self.system.derivatives)):
             if self.layout.numba:
-                self.scalar.loop("dy", s.size, expr, lines, offset=s.start)
+                lines += self.scalar.lines(self.scalar.lowering.derivative(k), "dy")
             else:
                 code = self.printer.doprint(expr)
                 lines.append(f"    dy[{s.start}:{s.start + s.size}] = {code}")
@@ -365,168 +363,43 @@ class _Emitter:
         return lines
 
 
-_SPECIAL: tuple[type, ...] = (EdgeSum, Past, Index, Concatenate, Interp, Dot, Roll, Slice, Randn,
-                             *REDUCTIONS)
+class _ElementPrinter(NumpyCodePrinter):
+    """Prints the element expressions of core element loops: ``Element(x, k)`` as ``x[k]``."""
 
-
-class _ScalarPrinter(NumpyCodePrinter):
-    """Prints an element-wise expression for element ``_i`` of a loop of length ``n``."""
-
-    def __init__(self, writer: _ScalarWriter) -> None:
-        emitter = writer.emitter
-        super().__init__(emitter.layout.names, lambda e: False)
-        self.writer = writer
-        self.n: int | None = None
-
-    def _print_Symbol(self, expr: sp.Symbol) -> str:
-        name = super()._print_Symbol(expr)
-        size = self.writer.size(expr.name)
-        if size is None:
-            return name
-        if size == self.n:
-            return f"{name}[_i]"
-        if size == 1:
-            return f"{name}[0]"
-        raise EquationError(f"'{expr.name}' has {size} elements where {self.n} are expected")
+    def _print_Element(self, expr: sp.Expr) -> str:
+        x, k = expr.args
+        return f"{self._print(x)}[{self._print(k)}]"
 
 
 class _ScalarWriter:
-    """numba flavour: element-wise loops instead of array expressions (fast to compile).
+    """numba flavour: the core's element loops (:mod:`pyrates_core.scalar_lowering`).
 
-    Functions that change sizes (EdgeSum, Past, Index, Concatenate, Interp, Dot, Roll, Slice,
-    the reductions) and Randn are computed first into temporaries ``_tmp<k>``; the rest of
-    the expression becomes one loop ``for _i in range(n): target[offset + _i] = ...``.
+    Size-changing functions become temporaries ``_tmp<k>`` printed as NumPy code; the rest of
+    an equation becomes one loop ``for _i in range(n): target[offset + _i] = ...``.
     """
 
     def __init__(self, emitter: _Emitter) -> None:
         self.emitter = emitter
-        system = emitter.system
-        self.sizes: dict[str, int | None] = dict(system.symbol_sizes())
-        for name, p in system.params.items():
-            nd = np.ndim(p.value)
-            self.sizes[name] = None if nd == 0 else int(np.size(p.value)) if nd == 1 else -1
-        self.sizes[system.time.name] = None
-        self.count = 0
-        self.printer = _ScalarPrinter(self)
+        self.lowering = ScalarLowering(emitter.system, 0, "_tmp", sp.Symbol("_i", integer=True))
+        self.printer = _ElementPrinter(emitter.layout.names, lambda e: False)
 
-    def size(self, name: str) -> int | None:
-        """Number of elements of a symbol (None: scalar)."""
-        if name not in self.sizes:
-            raise EquationError(f"unknown symbol '{name}' in an equation")
-        size = self.sizes[name]
-        if size == -1:
-            raise EquationError(f"matrix parameter '{name}' cannot be used element-wise")
-        return size
-
-    def expr_size(self, expr: sp.Basic) -> int | None:
-        """Element count of an expression without size-changing functions (None: scalar)."""
-        sizes = {n for s in expr.free_symbols if (n := self.size(s.name)) is not None}
-        if len(sizes) > 1:
-            sizes.discard(1)
-        if len(sizes) > 1:
-            raise EquationError(f"mixed sizes {sorted(sizes)} in '{expr}'")
-        return sizes.pop() if sizes else None
-
-    def _temp(self, size: int | None) -> sp.Symbol:
-        name = f"_tmp{self.count}"
-        self.count += 1
-        self.sizes[name] = size
-        if size is not None:
-            self.emitter.arrays.add(name)
-        return sp.Symbol(name)
-
-    def hoist(self, expr: sp.Basic, lines: list[str]) -> sp.Basic:
-        """Replace size-changing function calls by temporaries computed in ``lines``."""
-        if isinstance(expr, _SPECIAL):
-            return self._special(expr, lines)
-        if not expr.args or isinstance(expr, sp.Symbol):
-            return expr
-        args = [self.hoist(a, lines) for a in expr.args]
-        if all(a is b for a, b in zip(args, expr.args)):
-            return expr
-        return expr.func(*args)
-
-    def materialize(self, expr: sp.Basic, lines: list[str]) -> sp.Basic:
-        """A symbol (or scalar expression) holding the value of ``expr``."""
-        if isinstance(expr, (sp.Symbol, sp.Number)):
-            return expr
-        expr = self.hoist(expr, lines)
-        size = self.expr_size(expr)
-        if size is None or isinstance(expr, sp.Symbol):
-            return expr
-        tmp = self._temp(size)
-        self.loop(tmp.name, size, expr, lines, new=True)
-        return tmp
-
-    def _special(self, expr: sp.Basic, lines: list[str]) -> sp.Basic:
-        em = self.emitter
-        if isinstance(expr, EdgeSum):
-            k = int(expr.args[1])
-            n = em.system.edges[k].n_target if 0 <= k < len(em.system.edges) else 0
-            parts = []
-            for term in em._edge_sum_terms(k):
-                tmp = self._temp(n)
-                lines.append(f"    {tmp.name} = {term}")
-                parts.append(tmp)
-            return sp.Add(*parts)
-        if isinstance(expr, Past):
-            tmp = self._temp(self.size(str(expr.args[0])))
-            lines.append(f"    {tmp.name} = {em._past(expr)}")
-            return tmp
-        args = [self.materialize(a, lines) for a in expr.args]
-        new = expr.func(*args)
-        if isinstance(expr, (*REDUCTIONS, Randn)):
-            size = None
-        elif isinstance(expr, Roll):
-            size = self.expr_size(args[0])
-        elif isinstance(expr, Slice):
-            size = self._slice_size(expr)
-        elif isinstance(expr, Dot):
-            size = self._dot_size(expr)
-        elif isinstance(expr, Index):
-            size = self.expr_size(args[1])
-        elif isinstance(expr, Interp):
-            size = self.expr_size(args[0])
-        else:  # Concatenate
-            size = sum(self.expr_size(a) or 1 for a in args)
-        tmp = self._temp(size)
-        lines.append(f"    {tmp.name} = {em.printer.doprint(new)}")
-        return tmp
-
-    def _slice_size(self, expr: sp.Basic) -> int:
-        x, a, b = expr.args
-        n = self.expr_size(x) or 1
-        values = []
-        for bound in (a, b):
-            if isinstance(bound, sp.Integer):
-                values.append(int(bound))
-            elif isinstance(bound, sp.Symbol) and bound.name in self.emitter.system.params:
-                values.append(int(np.asarray(self.emitter.system.params[bound.name].value)))
-            else:
-                raise EquationError(f"index_range bounds must be integer constants in '{expr}'")
-        return len(range(n)[values[0]:values[1]])
-
-    def _dot_size(self, expr: sp.Basic) -> int | None:
-        mat = expr.args[0]
-        if not (isinstance(mat, sp.Symbol) and mat.name in self.emitter.system.params):
-            raise EquationError(f"the first argument of matvec/matmul in '{expr}' must be a "
-                                "matrix constant")
-        shape = np.shape(self.emitter.system.params[mat.name].value)
-        return int(shape[0]) if shape else None
-
-    def loop(self, target: str, n: int, expr: sp.Basic, lines: list[str], offset: int = 0,
-             new: bool = False) -> None:
-        """Emit ``target[offset + _i] = expr[_i]`` for ``_i < n`` (``new``: allocate target)."""
-        expr = self.hoist(expr, lines)
-        size = self.expr_size(expr)
-        if size not in (None, 1, n):
-            raise EquationError(f"'{expr}' has {size} elements, '{target}' has {n}")
-        self.printer.n = n
-        code = self.printer.doprint(expr)
-        if new:
-            lines.append(f"    {target} = np.empty({n}, dtype={self.emitter.dtype})")
-        index = f"{offset} + _i" if offset else "_i"
-        lines += [f"    for _i in range({n}):", f"        {target}[{index}] = {code}"]
+    def lines(self, statements: list[Statement], target: str | None = None) -> list[str]:
+        """Code of ``statements``; ``target`` replaces the name of derivative targets."""
+        em, out = self.emitter, []
+        for st in statements:
+            if isinstance(st, Temporary):
+                if st.size is not None:
+                    em.arrays.add(st.name)
+                out.append(f"    {st.name} = {em.printer.doprint(st.expr)}")
+                continue
+            name = target if st.role == "derivative" and target else \
+                em.layout.names.get(st.target, st.target)
+            if st.role != "derivative":
+                out.append(f"    {name} = np.empty({st.size}, dtype={em.dtype})")
+            index = f"{st.offset} + _i" if st.offset else "_i"
+            out += [f"    for _i in range({st.size}):",
+                    f"        {name}[{index}] = {self.printer.doprint(st.expr)}"]
+        return out
 
 
 def generate_source(system: SystemIR, options: CodegenOptions, numba: bool) -> tuple[str, Layout]:
