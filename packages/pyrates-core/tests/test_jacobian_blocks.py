@@ -8,6 +8,7 @@ from pyrates_core.connectivity import ConnectionDef
 from pyrates_core.jacobian import Factor, jacobian_ir
 from pyrates_core.jacobian_blocks import (
     _compose,
+    blocks_by_delay,
     factor_pattern,
     jacobian_blocks,
     sparsity_pattern,
@@ -27,14 +28,15 @@ def test_blocks_follow_terms():
     """One block per term, in the matrix of its delay, at the offsets of its two states."""
     system = _delayed_system()
     jac = jacobian_ir(system)
-    parts = jacobian_blocks(jac)
-    assert len(parts) == len(jac.delays) + 1
-    assert sum(len(p) for p in parts) == len(jac.terms)
-    flat = [(d, b) for d, blocks in enumerate(parts) for b in blocks]
-    for term, (d, block) in zip(sorted(jac.terms, key=lambda t: t.delay), flat):
-        assert d == term.delay and block.factors == tuple(term.factors)
+    blocks = jacobian_blocks(jac)
+    assert len(blocks) == len(jac.terms)
+    for term, block in zip(jac.terms, blocks):
+        assert block.delay == term.delay and block.factors == tuple(term.factors)
         assert (block.row, block.col) == (system.state(term.row).start,
                                           system.state(term.col).start)
+    parts = blocks_by_delay(jac)
+    assert len(parts) == len(jac.delays) + 1 and sum(map(len, parts)) == len(blocks)
+    assert all(b.delay == d for d, part in enumerate(parts) for b in part)
 
 
 def test_pattern_is_the_nonzeros_of_the_evaluated_jacobian():

@@ -159,12 +159,10 @@ class _JacobianEmitter:
             body.append(f"    {self.names[a.name]} = {self._value(a.expr, a.size)}")
         for name, expr, size in jac.aux:
             body.append(f"    {self.names[name]} = {self._value(expr, size)}")
-        parts = jacobian_blocks(jac)
-        body.append(f"    _parts = [[] for _ in range({len(parts)})]")
-        for d, blocks in enumerate(parts):
-            for block in blocks:
-                chain = " @ ".join(self._factor(f) for f in block.factors) or "1"
-                body.append(f"    _parts[{d}].append(({block.row}, {block.col}, {chain}))")
+        body.append(f"    _parts = [[] for _ in range({len(jac.delays) + 1})]")
+        for b in jacobian_blocks(jac):
+            chain = " @ ".join(self._factor(f) for f in b.factors) or "1"
+            body.append(f"    _parts[{b.delay}].append(({b.row}, {b.col}, {chain}))")
         body.append(f"    _out = _assemble(_parts, {sysm.n_state}, "
                     f"{bool(self.options.extra.get('sparse', False))})")
         body.append("    return (_out[0], _out[1:])" if jac.delayed else "    return _out[0]")

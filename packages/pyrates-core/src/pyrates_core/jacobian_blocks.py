@@ -4,8 +4,8 @@ A backend that prints a Jacobian needs, besides the printing of each factor, the
 backend-neutral facts: where every term's block sits in the ``n x n`` matrix (the offsets of
 its two states), which matrix it belongs to (``J0`` or one ``J_tau`` per delay), and which
 entries can be non-zero at all (the structural pattern, e.g. for a sparse prototype or
-``solve_ivp(jac_sparsity=...)``). :func:`jacobian_blocks` and :func:`sparsity_pattern` give
-them; the numeric values stay with the backend's printed factors.
+``solve_ivp(jac_sparsity=...)``). :func:`jacobian_blocks`, :func:`blocks_by_delay` and
+:func:`sparsity_pattern` give them; the numeric values stay with the backend's printed factors.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ import numpy as np
 
 from pyrates_core.jacobian import Factor, JacobianIR
 
-__all__ = ["JacobianBlock", "factor_pattern", "jacobian_blocks", "sparsity_pattern"]
+__all__ = ["JacobianBlock", "blocks_by_delay", "factor_pattern", "jacobian_blocks",
+           "sparsity_pattern"]
 
 
 @dataclass(frozen=True)
 class JacobianBlock:
-    """One term placed in its matrix: ``J[row:row + m, col:col + k] += F_1 @ ... @ F_n``."""
+    """One term placed in its matrix: ``J_delay[row:row + m, col:col + k] += F_1 @ ... @ F_n``."""
 
+    delay: int
+    """Which matrix: 0 for ``J0``, ``k + 1`` for ``J_tau`` with ``tau = jac.delays[k]``."""
     row: int
     """First row: the offset of the differentiated state in ``y``."""
     col: int
@@ -31,13 +34,18 @@ class JacobianBlock:
     """The chain of factors (empty: the identity)."""
 
 
-def jacobian_blocks(jac: JacobianIR) -> list[list[JacobianBlock]]:
-    """The blocks of ``J0`` first, then of ``J_tau`` for each of ``jac.delays``, in term order."""
+def jacobian_blocks(jac: JacobianIR) -> list[JacobianBlock]:
+    """One block per term of ``jac``, in term order."""
     starts = {s.name: s.start for s in jac.system.states}
+    return [JacobianBlock(t.delay, starts[t.row], starts[t.col], tuple(t.factors))
+            for t in jac.terms]
+
+
+def blocks_by_delay(jac: JacobianIR) -> list[list[JacobianBlock]]:
+    """The blocks of ``J0`` first, then of ``J_tau`` for each of ``jac.delays``, in term order."""
     parts: list[list[JacobianBlock]] = [[] for _ in range(len(jac.delays) + 1)]
-    for term in jac.terms:
-        parts[term.delay].append(JacobianBlock(starts[term.row], starts[term.col],
-                                               tuple(term.factors)))
+    for block in jacobian_blocks(jac):
+        parts[block.delay].append(block)
     return parts
 
 
@@ -71,7 +79,7 @@ def sparsity_pattern(jac: JacobianIR) -> list[tuple[np.ndarray, np.ndarray]]:
     """
     n = jac.system.n_state
     out = []
-    for blocks in jacobian_blocks(jac):
+    for blocks in blocks_by_delay(jac):
         keys = [np.zeros(0, np.int64)]
         for block in blocks:
             if block.factors:
