@@ -21,18 +21,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from pyrates_core.functions import (
-    REDUCTIONS,
-    Concatenate,
-    Dot,
-    EdgeSum,
-    Index,
-    Interp,
-    Past,
-    Randn,
-    Roll,
-    Slice,
-)
+from pyrates_core import functions as irf
 from pyrates_core.identifiers import PYTHON_KEYWORDS, Identifiers
 from pyrates_core.runtime import resolve_params
 from pyrates_core.system import SystemIR
@@ -90,13 +79,13 @@ def is_array(expr: sp.Basic, arrays: set[str]) -> bool:
     """
     if isinstance(expr, sp.Symbol):
         return expr.name in arrays
-    if isinstance(expr, (*REDUCTIONS, Randn)):
+    if isinstance(expr, (*irf.REDUCTIONS, irf.Randn)):
         return False
-    if isinstance(expr, (EdgeSum, Past, Concatenate, Slice, Roll)):
+    if isinstance(expr, (irf.EdgeSum, irf.Past, irf.Concatenate, irf.Slice, irf.Roll)):
         return True
-    if isinstance(expr, (Dot, Index)):
+    if isinstance(expr, (irf.Dot, irf.Index)):
         return is_array(expr.args[1], arrays)
-    if isinstance(expr, Interp):
+    if isinstance(expr, irf.Interp):
         return is_array(expr.args[0], arrays)
     return any(is_array(a, arrays) for a in expr.args)
 
