@@ -10,11 +10,9 @@ the source (base64), so the module needs nothing but numpy and scipy.
 
 from __future__ import annotations
 
-import base64
 import itertools
 from pathlib import Path
 
-import numpy as np
 import sympy as sp
 
 from pyrates_backend_numpy.codegen import RESERVED
@@ -27,6 +25,7 @@ from pyrates_core.arg_layout import (
     symbol_names,
 )
 from pyrates_core.backend import CodegenOptions, GeneratedCode, LoadedModel
+from pyrates_core.embedded_arrays import DECODER_SOURCE, EmbeddedArrays
 from pyrates_core.generated_files import import_module_file, source_path, write_generated
 from pyrates_core.identifiers import Identifiers
 from pyrates_core.jacobian import Factor, JacobianIR, jacobian_ir
@@ -39,11 +38,7 @@ _counter = itertools.count()
 _RESERVED = RESERVED | {"base64", "sparse", "DTYPE", "_arr", "_mat", "_diag", "_weights",
                         "_edges", "_edge_sum", "_assemble", "_parts", "_out"}
 
-_HELPERS = '''
-def _arr(text, dtype):
-    """A constant array embedded as base64."""
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
-
+_HELPERS = DECODER_SOURCE + '''
 
 def _mat(rows, cols, values, shape):
     return sparse.csr_matrix((values, (rows, cols)), shape=shape)
@@ -89,24 +84,6 @@ def _assemble(parts, n, as_sparse):
 '''
 
 
-class _Consts:
-    """Module-level constant arrays (base64 in the source, deduplicated)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.seen: dict[tuple[str, bytes], str] = {}
-
-    def __call__(self, values: np.ndarray, dtype: str) -> str:
-        data = np.ascontiguousarray(values, dtype=dtype)
-        key = (dtype, data.tobytes())
-        if key not in self.seen:
-            name = f"_C{len(self.seen)}"
-            text = base64.b64encode(data.tobytes()).decode()
-            self.lines.append(f'{name} = _arr("{text}", np.{dtype})')
-            self.seen[key] = name
-        return self.seen[key]
-
-
 class _JacobianEmitter:
     def __init__(self, jac: JacobianIR, options: CodegenOptions) -> None:
         self.jac = jac
@@ -119,7 +96,7 @@ class _JacobianEmitter:
         self.arrays = arrays = array_symbols(self.system) | set(aux)
         self.printer = NumpyCodePrinter(self.names, lambda e: is_array(e, arrays),
                                         self._edge_sum, self._past)
-        self.consts = _Consts()
+        self.consts = EmbeddedArrays()
 
     def _edge_sum(self, k: int) -> str:
         b = self.system.edges[k]
