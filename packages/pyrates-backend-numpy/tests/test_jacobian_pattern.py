@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numpy_backend_testlib import wilson_cowan
 
 from pyrates_backend_numpy import NumpyBackend
@@ -25,3 +26,11 @@ def test_pattern_matches_the_evaluated_jacobian(tmp_path: Path) -> None:
     assert len(patterns) == 1 + len(delayed)
     for (rows, cols), mat in zip(patterns, [j0, *delayed]):
         assert set(zip(rows.tolist(), cols.tolist())) == set(zip(*np.nonzero(mat)))
+
+
+def test_jacobian_refuses_its_own_names_and_keywords() -> None:
+    """A func_name the module defines itself (``sparse``) or a keyword is refused, by name."""
+    for bad in ("sparse", "_assemble", "lambda"):
+        with pytest.raises(ValueError, match=f"func_name '{bad}' is not a usable identifier"):
+            NumpyBackend().generate(wilson_cowan(3), CodegenOptions(target="jacobian",
+                                                                    func_name=bad))

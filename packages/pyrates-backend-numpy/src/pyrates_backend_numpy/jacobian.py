@@ -35,8 +35,9 @@ from pyrates_core.system import SystemIR
 __all__ = ["generate_jacobian", "load_jacobian"]
 
 _counter = itertools.count()
-_RESERVED = RESERVED | {"base64", "sparse", "DTYPE", "_arr", "_mat", "_diag", "_weights",
-                        "_edges", "_edge_sum", "_assemble", "_parts", "_out"}
+_OWN_NAMES = frozenset({"base64", "np", "sparse", "DTYPE", "_arr", "_mat", "_diag", "_weights",
+                        "_edges", "_edge_sum", "_assemble", "_parts", "_out"})
+"""Names the Jacobian module defines itself (neither a model symbol nor its function)."""
 
 _HELPERS = DECODER_SOURCE + '''
 
@@ -91,7 +92,7 @@ class _JacobianEmitter:
         self.options = options
         self.dtype = self.system.value_dtype.name
         aux = [name for name, _, _ in jac.aux]
-        self.names = symbol_names(self.system, Identifiers(_RESERVED), extra=aux)
+        self.names = symbol_names(self.system, Identifiers(RESERVED | _OWN_NAMES), extra=aux)
         self.arg_names = [self.names[p] for p in [*self.system.params, *self.system.inputs]]
         self.arrays = arrays = array_symbols(self.system) | set(aux)
         self.printer = NumpyCodePrinter(self.names, lambda e: is_array(e, arrays),
@@ -157,7 +158,7 @@ class _JacobianEmitter:
 
 def generate_jacobian(backend: str, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
     """Generate the Jacobian module of ``system`` (no file-system access)."""
-    check_func_name(options.func_name)
+    check_func_name(options.func_name, _OWN_NAMES)
     emit = _JacobianEmitter(jac := jacobian_ir(system), options)
     check_func_name(options.func_name, taken=emit.names.values())
     return GeneratedCode(backend=backend, source=emit.source(), suffix=".py",
