@@ -12,7 +12,7 @@ from pyrates_backend_julia.codegen import Layout, generate_files
 from pyrates_backend_julia.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_julia.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_julia.runner import find_julia, job_text, run_job
-from pyrates_core import runtime
+from pyrates_core import external, runtime
 from pyrates_core.backend import (
     CodegenOptions,
     GeneratedCode,
@@ -22,7 +22,8 @@ from pyrates_core.backend import (
     SimulationResult,
     SolverSpec,
 )
-from pyrates_core.errors import SolverError, VariableNotFoundError
+from pyrates_core.errors import SolverError
+from pyrates_core.generated_files import write_generated
 from pyrates_core.system import SystemIR
 
 __all__ = ["JuliaBackend"]
@@ -74,22 +75,10 @@ class JuliaBackend:
         """Generate ``F.jl`` and ``F_run.jl`` for ``system`` (no file-system access)."""
         if options.target == "jacobian":
             return generate_jacobian(system, options)
-        if options.target not in ("simulate", "vector_field"):
-            raise ValueError(f"the julia backend generates targets 'simulate' and "
-                             f"'vector_field', not '{options.target}'")
-        known = {o.name: o for o in self.option_specs}
-        for key, value in options.extra.items():
-            if key not in known:
-                raise ValueError(f"unknown option '{key}' for the julia backend; accepted: "
-                                 f"{', '.join(sorted(known)) or 'none'}")
-            known[key].check(value, "the julia backend")
+        external.check_codegen(self.name, options, self.option_specs)
         files, layout = generate_files(system, options.func_name)
-        main = files.pop(f"{options.func_name}.jl")
-        return GeneratedCode(backend=self.name, source=main, suffix=self.file_suffix,
-                             func_name=options.func_name,
-                             arg_names=list(system.params) + list(system.inputs),
-                             system=system, options=options, metadata={"layout": layout},
-                             files=files)
+        return external.split_main_file(self.name, self.file_suffix, system, options, files,
+                                        layout)
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
              ) -> LoadedModel:
@@ -109,15 +98,10 @@ class JuliaBackend:
             path = workdir / f"{stem}{code.suffix}"
         else:
             path = workdir / f"{code.func_name}{code.suffix}"
-        path.write_text(code.source)
-        for name, text in code.files.items():
-            (workdir / name).write_text(text)
-        system = code.system
-        args = tuple(np.asarray(system.params[n].value) for n in system.params)
-        args += tuple(np.asarray(system.inputs[n].default) for n in system.inputs)
-        run_file = workdir / next(iter(code.files))
-        return LoadedModel(code=code, path=path, func=JuliaVectorField(code, path), args=args,
-                           handle=run_file)
+        write_generated(code, path)
+        return LoadedModel(code=code, path=path, func=JuliaVectorField(code, path),
+                           args=external.default_values(code.system),
+                           handle=workdir / next(iter(code.files)))
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
         """Simulate with the generated driver in Julia (needs a Julia installation)."""
@@ -128,21 +112,9 @@ class JuliaBackend:
         data = run_job(Path(model.handle), code.func_name, job, inputs)
         times = np.asarray(data["times"]).ravel()
         states = np.asarray(data["states"]).reshape(times.size, -1)
-        outputs = {}
-        for key, (sym, idx) in request.outputs.items():
-            index = np.atleast_1d(np.asarray(idx, dtype=np.int64))
-            if sym in {s.name for s in system.states}:
-                st = system.state(sym)
-                outputs[key] = states[:, st.start + index]
-            elif f"assign_{layout.locals.get(sym)}" in data:
-                outputs[key] = data[f"assign_{layout.locals[sym]}"][:, index]
-            elif sym in system.inputs:
-                arr = np.asarray(request.inputs.get(sym, system.inputs[sym].default[None, :]))
-                rows = np.minimum(np.arange(times.size) * stride, arr.shape[0] - 1)
-                outputs[key] = arr.reshape(arr.shape[0], -1)[rows][:, index]
-            else:
-                raise VariableNotFoundError(f"output '{key}': '{sym}' is neither a state, an "
-                                            "assignment nor an input of the model")
+        outputs = external.pick_outputs(system, request, states, stride,
+                                        lambda s: data.get(f"assign_{layout.locals.get(s)}"),
+                                        request.inputs)
         stats = {"run_time": time.perf_counter() - start, "julia": True}
         return SimulationResult(times, outputs, np.asarray(data["final"]).ravel(), stats)
 
@@ -150,28 +122,12 @@ class JuliaBackend:
 def _job(system: SystemIR, layout: Layout, request: SimulationRequest
          ) -> tuple[str, dict[str, np.ndarray], int]:
     """Text of ``job.jl``, input CSV arrays by file name, and the sampling stride."""
-    if request.solver not in FIXED + ADAPTIVE:
-        raise SolverError(f"solver '{request.solver}' is not supported by the julia backend; "
-                          f"choose one of: {', '.join(FIXED + ADAPTIVE)}")
-    runtime.check_history(request.history)
-    if request.batch_params:
-        raise SolverError("the julia backend runs one parameter set at a time "
-                          "(batch_params are not supported)")
-    allowed = {"method", "rtol", "atol"} if request.solver in ADAPTIVE else set()
-    unknown = set(request.solver_options) - allowed
-    if unknown:
-        raise SolverError(f"unknown solver_options {sorted(unknown)} for solver "
-                          f"'{request.solver}' of the julia backend; accepted: "
-                          f"{', '.join(sorted(allowed)) or 'none'}")
+    checked = external.check_request("julia", JuliaBackend.solver_specs, request)
     dt = request.step_size
     plan = runtime.sampling(request)
     stride = plan.stride
     options: dict[str, Any] = {"solver": request.solver, "dts": stride * dt,
-                               "history": request.history, "record": True}
-    spec = {o.name: o for s in JuliaBackend.solver_specs if s.name == request.solver
-            for o in s.options}
-    for key, value in request.solver_options.items():
-        options[key] = spec[key].check(value, f"solver '{request.solver}' of the julia backend")
+                               "history": request.history, "record": True, **checked}
     values = runtime.resolve_params(system, request.param_values)
     params = {layout.fields[name]: values[name] for name in request.param_values}
     if params:

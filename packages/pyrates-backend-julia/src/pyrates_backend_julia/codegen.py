@@ -41,6 +41,7 @@ from pyrates_core.functions import (
     Roll,
     Slice,
 )
+from pyrates_core.lowering import delay_reads
 from pyrates_core.system import SystemIR
 
 __all__ = ["Layout", "generate_files"]
@@ -90,22 +91,13 @@ def build_layout(system: SystemIR, func: str) -> Layout:
     for pre in prefixes:
         ident.used.update({f"{pre}_W", f"{pre}_D", f"{pre}_tab"})
     layout = Layout(func, local, fields, prefixes)
-    for k, b in enumerate(system.edges):
-        if np.any(b.delays < 0):
-            raise EquationError(f"edge bundle '{b.name}' has negative delays; delays must be >= 0")
-        if b.delayed:
-            layout.bundle_table[k] = f"{prefixes[k]}_tab"
-            layout.tables.append(layout.bundle_table[k])
-    for expr in [a.expr for a in system.assignments] + list(system.derivatives):
-        for p in sorted(expr.atoms(Past), key=sp.default_sort_key):
-            if p in layout.past_table:
-                continue
-            x = p.args[0]
-            if not isinstance(x, sp.Symbol) or x.name in system.inputs or x.name not in local:
-                raise EquationError(f"Past() needs a state or assignment symbol, got '{x}' in "
-                                    f"{p}")
-            layout.past_table[p] = ident(f"past_{x.name}_tab")
-            layout.tables.append(layout.past_table[p])
+    for read in delay_reads(system):
+        if read.bundle is not None:
+            layout.bundle_table[read.bundle] = f"{prefixes[read.bundle]}_tab"
+            layout.tables.append(layout.bundle_table[read.bundle])
+        elif read.past is not None:
+            layout.past_table[read.past] = ident(f"past_{read.symbol}_tab")
+            layout.tables.append(layout.past_table[read.past])
     return layout
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from pyrates_core.identifiers import Identifiers
 
 __all__ = ["Names"]
 
@@ -21,22 +21,15 @@ BUILTINS = frozenset(
 """Functions and constants the generated code calls: model names never shadow them."""
 
 
-class Names:
-    """Allocator of identifiers: a letter or ``_`` first, then ``[A-Za-z0-9_]``."""
+def julia_identifier(name: str) -> str:
+    """Julia's rule: a letter or ``_`` first, not only underscores, not the helpers' prefix."""
+    if not name or not (name[0].isalpha() or name[0] == "_") or set(name) == {"_"}:
+        name = "v" + name
+    return "v" + name if name.startswith("pyrates_") else name
+
+
+class Names(Identifiers):
+    """Allocator of Julia identifiers (:class:`~pyrates_core.identifiers.Identifiers`)."""
 
     def __init__(self, reserved: set[str] | frozenset[str] = frozenset()) -> None:
-        self.used: set[str] = set(KEYWORDS) | set(BUILTINS) | set(reserved)
-
-    def __call__(self, base: str) -> str:
-        """A fresh identifier that resembles ``base``."""
-        name = re.sub(r"\W", "_", base)
-        if not name or not (name[0].isalpha() or name[0] == "_") or set(name) == {"_"}:
-            name = "v" + name
-        if name.startswith("pyrates_"):  # the prefix of the generated helpers
-            name = "v" + name
-        candidate, k = name, 1
-        while candidate in self.used:
-            k += 1
-            candidate = f"{name}_{k}"
-        self.used.add(candidate)
-        return candidate
+        super().__init__(KEYWORDS | BUILTINS | reserved, julia_identifier)

@@ -13,7 +13,7 @@ from pyrates_backend_matlab.codegen import Layout, generate_files
 from pyrates_backend_matlab.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_matlab.octave import evaluate_field, find_octave, run_driver, struct_fields
 from pyrates_backend_matlab.printer import SUPPORTED_FUNCTIONS
-from pyrates_core import runtime
+from pyrates_core import external, runtime
 from pyrates_core.backend import (
     CodegenOptions,
     GeneratedCode,
@@ -24,6 +24,7 @@ from pyrates_core.backend import (
     SolverSpec,
 )
 from pyrates_core.errors import SolverError, VariableNotFoundError
+from pyrates_core.generated_files import write_generated
 from pyrates_core.system import SystemIR
 
 __all__ = ["MatlabBackend"]
@@ -71,22 +72,10 @@ class MatlabBackend:
         """Generate the three function files for ``system`` (no file-system access)."""
         if options.target == "jacobian":
             return generate_jacobian(system, options)
-        if options.target not in ("simulate", "vector_field"):
-            raise ValueError(f"the matlab backend generates targets 'simulate' and "
-                             f"'vector_field', not '{options.target}'")
-        known = {o.name: o for o in self.option_specs}
-        for key, value in options.extra.items():
-            if key not in known:
-                raise ValueError(f"unknown option '{key}' for the matlab backend; accepted: "
-                                 f"{', '.join(sorted(known)) or 'none'}")
-            known[key].check(value, "the matlab backend")
+        external.check_codegen(self.name, options, self.option_specs)
         files, layout = generate_files(system, options.func_name)
-        main = files.pop(f"{options.func_name}.m")
-        return GeneratedCode(backend=self.name, source=main, suffix=self.file_suffix,
-                             func_name=options.func_name,
-                             arg_names=list(system.params) + list(system.inputs),
-                             system=system, options=options, metadata={"layout": layout},
-                             files=files)
+        return external.split_main_file(self.name, self.file_suffix, system, options, files,
+                                        layout)
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None
              ) -> LoadedModel:
@@ -104,16 +93,9 @@ class MatlabBackend:
             code.func_name = layout.func
             code.source = files.pop(f"{layout.func}.m")
             code.files = files
-        workdir.mkdir(parents=True, exist_ok=True)
-        path = workdir / f"{code.func_name}{code.suffix}"
-        path.write_text(code.source)
-        for name, text in code.files.items():
-            (workdir / name).write_text(text)
-        system = code.system
-        args = tuple(np.asarray(system.params[n].value) for n in system.params)
-        args += tuple(np.asarray(system.inputs[n].default) for n in system.inputs)
-        func = OctaveVectorField(self, code, workdir)
-        return LoadedModel(code=code, path=path, func=func, args=args, handle=workdir)
+        path = write_generated(code, workdir / f"{code.func_name}{code.suffix}")
+        return LoadedModel(code=code, path=path, func=OctaveVectorField(self, code, workdir),
+                           args=external.default_values(code.system), handle=workdir)
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
         """Simulate with the generated driver in GNU Octave."""
@@ -132,24 +114,11 @@ class MatlabBackend:
         times = np.asarray(data["times"], dtype=float).ravel()
         states = np.asarray(data["Y"], dtype=dtype).reshape(times.size, -1)
         assigned = struct_fields(data["A"])
-        outputs = {}
-        for key, (sym, idx) in request.outputs.items():
-            index = np.atleast_1d(np.asarray(idx, dtype=np.int64))
-            if sym in {s.name for s in system.states}:
-                st = system.state(sym)
-                outputs[key] = states[:, st.start + index % st.size]
-            elif sym in layout.locals:
-                values = assigned[layout.locals[sym]].astype(dtype).reshape(times.size, -1)
-                outputs[key] = values[:, index % values.shape[1]]
-            elif sym in system.inputs:
-                arr = series.get(sym)
-                if arr is None:
-                    arr = np.asarray(system.inputs[sym].default, dtype)[None, :]
-                rows = np.minimum(np.arange(times.size) * stride, arr.shape[0] - 1)
-                outputs[key] = arr[rows][:, index % arr.shape[1]]
-            else:
-                raise VariableNotFoundError(f"output '{key}': '{sym}' is neither a state, an "
-                                            "assignment nor an input of the model")
+
+        def assignment(sym: str) -> np.ndarray | None:
+            return assigned[layout.locals[sym]].astype(dtype) if sym in layout.locals else None
+
+        outputs = external.pick_outputs(system, request, states, stride, assignment, series)
         stats = {"run_time": run_time, "n_steps": n_steps, "octave": True}
         return SimulationResult(times, outputs, final, stats)
 
@@ -158,21 +127,7 @@ def _job(system: SystemIR, layout: Layout, request: SimulationRequest
          ) -> tuple[dict[str, Any], int, int, dict[str, np.ndarray]]:
     """The MAT-file job for ``request`` (checked), the step count, stride and input series."""
     solver = request.solver
-    if solver not in FIXED + ADAPTIVE:
-        raise SolverError(f"solver '{solver}' is not supported by the matlab backend; choose one "
-                          f"of: {', '.join(FIXED + ADAPTIVE)}")
-    runtime.check_history(request.history)
-    if request.batch_params:
-        raise SolverError("the matlab backend runs one parameter set at a time "
-                          "(batch_params are not supported); use backend='numpy'")
-    unknown = set(request.solver_options) - {"rtol", "atol"}
-    if unknown or (solver in FIXED and request.solver_options):
-        allowed = "none" if solver in FIXED else "rtol, atol"
-        raise SolverError(f"unknown solver_options {sorted(request.solver_options)} for solver "
-                          f"'{solver}' of the matlab backend; accepted: {allowed}")
-    spec = {o.name: o for s in MatlabBackend.solver_specs if s.name == solver for o in s.options}
-    tolerances = {key: float(spec[key].check(value, f"solver '{solver}' of the matlab backend"))
-                  for key, value in request.solver_options.items()}
+    tolerances = external.check_request("matlab", MatlabBackend.solver_specs, request)
     if solver in ("ode45", "ode23") and layout.delayed:
         raise SolverError(f"the model has delays, which '{solver}' cannot handle: use solver "
                           "'dde23' (MATLAB only) or a fixed-step solver (euler, heun, rk4)")

@@ -24,6 +24,7 @@ from pyrates_backend_matlab.names import Names
 from pyrates_backend_matlab.printer import MatlabPrinter
 from pyrates_core.errors import EquationError
 from pyrates_core.functions import ArrayMean, ArraySum, Concatenate, EdgeSum, Index, Interp, Past
+from pyrates_core.lowering import delay_reads
 from pyrates_core.system import SystemIR
 
 __all__ = ["Layout", "Table", "generate_files", "matlab_literal"]
@@ -148,23 +149,12 @@ def build_layout(system: SystemIR, func: str) -> Layout:
             layout.hist.append(sym)
         return layout.hist.index(sym) + 1
 
-    for k, b in enumerate(system.edges):
-        if np.any(b.delays < 0):
-            raise EquationError(f"edge bundle '{b.name}' has negative delays; delays must be >= 0")
-        if b.delayed:
-            layout.tables.append(Table(b.source, hist_index(b.source), bundle=k))
-            layout.bundle_table[k] = len(layout.tables)
-    exprs = [a.expr for a in system.assignments] + list(system.derivatives)
-    for expr in exprs:
-        for p in sorted(expr.atoms(Past), key=sp.default_sort_key):
-            if p in layout.past_table:
-                continue
-            x = p.args[0]
-            if not isinstance(x, sp.Symbol) or x.name not in local or x.name in system.inputs:
-                raise EquationError(f"Past() needs a state or assignment symbol, got '{x}' in "
-                                    f"{p}")
-            layout.tables.append(Table(x.name, hist_index(x.name), past=p))
-            layout.past_table[p] = len(layout.tables)
+    for read in delay_reads(system):
+        layout.tables.append(Table(read.symbol, hist_index(read.symbol), read.bundle, read.past))
+        if read.bundle is not None:
+            layout.bundle_table[read.bundle] = len(layout.tables)
+        elif read.past is not None:
+            layout.past_table[read.past] = len(layout.tables)
     for sym in layout.hist:
         if sym not in sizes:
             raise EquationError(f"delayed source '{sym}' is not a state or assignment")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from pyrates_core.identifiers import Identifiers
 
 __all__ = ["Names"]
 
@@ -26,22 +26,15 @@ BUILTINS = frozenset(
 """Functions and constants the generated code calls: model names never shadow them."""
 
 
-class Names:
-    """Allocator of identifiers: letters first, ``[A-Za-z0-9_]``, at most 63 characters."""
+def matlab_identifier(name: str) -> str:
+    """MATLAB's rule: a letter first."""
+    return name if name and name[0].isalpha() else "v" + name
+
+
+class Names(Identifiers):
+    """Allocator of MATLAB identifiers of at most 63 characters (see
+    :class:`~pyrates_core.identifiers.Identifiers`).
+    """
 
     def __init__(self, reserved: set[str] | frozenset[str] = frozenset()) -> None:
-        self.used: set[str] = set(KEYWORDS) | set(BUILTINS) | set(reserved)
-
-    def __call__(self, base: str) -> str:
-        """A fresh identifier that resembles ``base``."""
-        name = re.sub(r"\W", "_", base)
-        if not name or not name[0].isalpha():
-            name = "v" + name
-        name = name[:MAX_LENGTH]
-        candidate, k = name, 1
-        while candidate in self.used:
-            k += 1
-            suffix = f"_{k}"
-            candidate = name[: MAX_LENGTH - len(suffix)] + suffix
-        self.used.add(candidate)
-        return candidate
+        super().__init__(KEYWORDS | BUILTINS | reserved, matlab_identifier, MAX_LENGTH)

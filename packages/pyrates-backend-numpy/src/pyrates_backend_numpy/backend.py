@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import os
-import sys
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -33,6 +31,7 @@ from pyrates_core.backend import (
     SimulationResult,
     SolverSpec,
 )
+from pyrates_core.generated_files import import_module_file
 from pyrates_core.system import SystemIR
 
 __all__ = ["NumpyBackend"]
@@ -232,17 +231,8 @@ class NumpyBackend:
             cached_file = _persistent_copy(code.source, key)
             if cached_file is not None:
                 import_path, module_name = cached_file, f"_pyrates_cached_{key[:24]}"
-        spec = importlib.util.spec_from_file_location(module_name, import_path)
-        if spec is None or spec.loader is None:  # pragma: no cover - a .py file always loads
-            raise ImportError(f"cannot import the generated module {path}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        try:
-            spec.loader.exec_module(module)
-        finally:
-            if import_path == path:
-                sys.modules.pop(module_name, None)
-            # a disk-cached numba module stays importable by name: numba's cache refers to it
+        # a disk-cached numba module stays importable by name: numba's cache refers to it
+        module = import_module_file(import_path, module_name, keep=import_path != path)
         handle = ModelHandle(module, layout, numba, code.system, code.func_name)
         compile_time = 0.0
         if handle.numba:

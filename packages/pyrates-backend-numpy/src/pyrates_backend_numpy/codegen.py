@@ -17,30 +17,17 @@ every input, arrays of the undelayed edges (``<bundle>_W`` dense matrix, or ``<b
 
 from __future__ import annotations
 
-import keyword
-import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import sympy as sp
 
 from pyrates_backend_numpy.delays import BundlePlan, DelayPlan, DelayTable, plan_delays
 from pyrates_backend_numpy.printer import NumpyCodePrinter
-from pyrates_backend_numpy.templates import HELPER_NAMES, NUMBA_HELPERS, NUMPY_HELPERS
+from pyrates_backend_numpy.templates import HELPER_NAMES, NJIT, NUMBA_HELPERS, NUMPY_HELPERS
+from pyrates_core.arg_layout import array_symbols, check_func_name, is_array, symbol_names
 from pyrates_core.backend import CodegenOptions
 from pyrates_core.errors import EquationError
-from pyrates_core.functions import (
-    REDUCTIONS,
-    Concatenate,
-    Dot,
-    EdgeSum,
-    Index,
-    Interp,
-    Past,
-    Randn,
-    Roll,
-    Slice,
-)
+from pyrates_core.identifiers import PYTHON_KEYWORDS, Identifiers
 from pyrates_core.scalar_lowering import ScalarLowering, Statement, Temporary
 from pyrates_core.system import SystemIR
 
@@ -49,11 +36,13 @@ __all__ = ["Layout", "generate_source"]
 OBSERVE = "observe_assignments"
 LOOP = "run_fixed_step"
 
-_RESERVED = {
+RESERVED = frozenset({
     "t", "y", "dy", "np", "njit", "numba", "min", "max", "abs", "range", "len", OBSERVE, LOOP,
     *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3", "_k4", "_row",
     "_col", "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
-}
+    *PYTHON_KEYWORDS,
+})
+"""Names of the generated module itself: no model identifier takes them."""
 
 
 @dataclass
@@ -84,55 +73,9 @@ class Layout:
         raise KeyError(table.prefix)
 
 
-class _Names:
-    """Allocator of unique, valid Python identifiers."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set(_RESERVED)
-
-    def __call__(self, base: str) -> str:
-        name = re.sub(r"\W", "_", base) or "v"
-        if name[0].isdigit():
-            name = "_" + name
-        candidate, i = name, 1
-        while candidate in self.used or keyword.iskeyword(candidate):
-            i += 1
-            candidate = f"{name}_{i}" if i > 1 else name
-        self.used.add(candidate)
-        return candidate
-
-
-def _array_symbols(system: SystemIR) -> set[str]:
-    names = {s.name for s in system.states} | set(system.inputs)
-    names |= {a.name for a in system.assignments}
-    names |= {p.name for p in system.params.values() if np.ndim(p.value) >= 1}
-    return names
-
-
-def _is_array(expr: sp.Basic, arrays: set[str]) -> bool:
-    """Whether ``expr`` evaluates to an array (True) or to a Python scalar (False)."""
-    if isinstance(expr, sp.Symbol):
-        return expr.name in arrays
-    if isinstance(expr, (*REDUCTIONS, Randn)):
-        return False
-    if isinstance(expr, (EdgeSum, Past, Concatenate, Slice, Roll)):
-        return True
-    if isinstance(expr, Dot):
-        return _is_array(expr.args[1], arrays)
-    if isinstance(expr, Index):
-        return _is_array(expr.args[1], arrays)
-    if isinstance(expr, Interp):
-        return _is_array(expr.args[0], arrays)
-    return any(_is_array(a, arrays) for a in expr.args)
-
-
 def _build_layout(system: SystemIR, numba: bool) -> Layout:
-    ident = _Names()
-    names = {system.time.name: "t"}
-    for group in (system.states, list(system.params.values()), list(system.inputs.values()),
-                  system.assignments):
-        for spec in group:
-            names[spec.name] = ident(spec.name)
+    ident = Identifiers(RESERVED)
+    names = symbol_names(system, ident)
     plan = plan_delays(system, ident)
     layout = Layout(names, list(system.params), list(system.inputs), plan, numba=numba)
     args = [names[p] for p in layout.params] + [names[i] for i in layout.inputs]
@@ -143,8 +86,7 @@ def _build_layout(system: SystemIR, numba: bool) -> Layout:
             edge_names = [f"{bp.prefix}_src", f"{bp.prefix}_tgt", f"{bp.prefix}_w"]
         else:
             continue
-        for n in edge_names:
-            ident.used.add(n)
+        ident.used.update(edge_names)
         layout.edge_args.append((bp, edge_names))
         args += edge_names
     layout.history = list(plan.history)
@@ -168,11 +110,9 @@ class _Emitter:
         self.system = system
         self.options = options
         self.layout = layout
-        arrays = _array_symbols(system)
-        self.arrays = arrays
-        self.printer = NumpyCodePrinter(
-            layout.names, lambda e: _is_array(e, arrays), self._edge_sum, self._past
-        )
+        self.arrays = arrays = array_symbols(system)
+        self.printer = NumpyCodePrinter(layout.names, lambda e: is_array(e, arrays),
+                                        self._edge_sum, self._past)
         self.dtype = f"np.{system.value_dtype.name}"
         self.scalar = _ScalarWriter(self)
 
@@ -214,23 +154,14 @@ class _Emitter:
     # -- pieces ------------------------------------------------------------------------------
     def header(self) -> list[str]:
         numba = self.layout.numba
-        lines = [
-            '"""Model generated by PyRates (numpy backend); edit the model, not this file.',
-            "",
-            f"Vector field: {self.options.func_name}(t, y, *args) with args =",
-            f"    ({', '.join(self.layout.arg_names)})",
-            '"""',
-            "",
-            "import numpy as np",
-        ]
-        if numba:
-            lines.append("from numba import njit")
-        helpers = NUMBA_HELPERS if numba else NUMPY_HELPERS
-        lines.append(helpers.replace("{DTYPE}", self.dtype))
-        return lines
+        return ['"""Model generated by PyRates (numpy backend); edit the model, not this file.',
+                "", f"Vector field: {self.options.func_name}(t, y, *args) with args =",
+                f"    ({', '.join(self.layout.arg_names)})", '"""', "", "import numpy as np",
+                *(["from numba import njit"] if numba else []),
+                (NUMBA_HELPERS if numba else NUMPY_HELPERS).replace("{DTYPE}", self.dtype)]
 
     def _decorator(self) -> list[str]:
-        return ["@njit(cache=False, fastmath=False)"] if self.layout.numba else []
+        return [NJIT] if self.layout.numba else []
 
     def _state_lines(self) -> list[str]:
         return [f"    {self.layout.names[s.name]} = y[{s.start}:{s.start + s.size}]"
@@ -242,7 +173,7 @@ class _Emitter:
         lines = []
         for a in self.system.assignments:
             code = self.printer.doprint(a.expr)
-            if not _is_array(a.expr, self.arrays):
+            if not is_array(a.expr, self.arrays):
                 code = f"np.full({a.size}, {code})"
             lines.append(f"    {self.layout.names[a.name]} = {code}")
         return lines
@@ -407,11 +338,9 @@ def generate_source(system: SystemIR, options: CodegenOptions, numba: bool) -> t
     if len(system.derivatives) != len(system.states):
         raise ValueError(f"the system has {len(system.states)} states but "
                          f"{len(system.derivatives)} derivatives")
-    if not options.func_name.isidentifier() or options.func_name in _RESERVED - {"dy"}:
-        raise ValueError(f"func_name '{options.func_name}' is not a usable identifier")
+    check_func_name(options.func_name, RESERVED - {"dy"})
     layout = _build_layout(system, numba)
-    if options.func_name in layout.names.values() or options.func_name in layout.arg_names:
-        raise ValueError(f"func_name '{options.func_name}' clashes with a model symbol")
+    check_func_name(options.func_name, taken=[*layout.names.values(), *layout.arg_names])
     emit = _Emitter(system, options, layout)
     parts = [emit.header(), emit.vector_field(), emit.observe(), emit.loop()]
     text = "\n\n\n".join("\n".join(p).strip("\n") for p in parts) + "\n"

@@ -10,32 +10,36 @@ the source (base64), so the module needs nothing but numpy and scipy.
 
 from __future__ import annotations
 
-import base64
-import importlib.util
 import itertools
-import sys
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import sympy as sp
 
-from pyrates_backend_numpy.codegen import _array_symbols, _is_array, _Names
+from pyrates_backend_numpy.codegen import RESERVED
 from pyrates_backend_numpy.printer import NumpyCodePrinter
+from pyrates_core.arg_layout import (
+    array_symbols,
+    check_func_name,
+    default_arguments,
+    is_array,
+    symbol_names,
+)
 from pyrates_core.backend import CodegenOptions, GeneratedCode, LoadedModel
+from pyrates_core.embedded_arrays import DECODER_SOURCE, EmbeddedArrays
+from pyrates_core.generated_files import import_module_file, source_path, write_generated
+from pyrates_core.identifiers import Identifiers
 from pyrates_core.jacobian import Factor, JacobianIR, jacobian_ir
-from pyrates_core.runtime import resolve_params
+from pyrates_core.jacobian_blocks import jacobian_blocks
 from pyrates_core.system import SystemIR
 
 __all__ = ["generate_jacobian", "load_jacobian"]
 
 _counter = itertools.count()
+_OWN_NAMES = frozenset({"base64", "np", "sparse", "DTYPE", "_arr", "_mat", "_diag", "_weights",
+                        "_edges", "_edge_sum", "_assemble", "_parts", "_out"})
+"""Names the Jacobian module defines itself (neither a model symbol nor its function)."""
 
-_HELPERS = '''
-def _arr(text, dtype):
-    """A constant array embedded as base64."""
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
-
+_HELPERS = DECODER_SOURCE + '''
 
 def _mat(rows, cols, values, shape):
     return sparse.csr_matrix((values, (rows, cols)), shape=shape)
@@ -81,45 +85,19 @@ def _assemble(parts, n, as_sparse):
 '''
 
 
-class _Consts:
-    """Module-level constant arrays (base64 in the source, deduplicated)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.seen: dict[tuple[str, bytes], str] = {}
-
-    def __call__(self, values: np.ndarray, dtype: str) -> str:
-        data = np.ascontiguousarray(values, dtype=dtype)
-        key = (dtype, data.tobytes())
-        if key not in self.seen:
-            name = f"_C{len(self.seen)}"
-            text = base64.b64encode(data.tobytes()).decode()
-            self.lines.append(f'{name} = _arr("{text}", np.{dtype})')
-            self.seen[key] = name
-        return self.seen[key]
-
-
 class _JacobianEmitter:
     def __init__(self, jac: JacobianIR, options: CodegenOptions) -> None:
         self.jac = jac
         self.system = jac.system
         self.options = options
         self.dtype = self.system.value_dtype.name
-        ident = _Names()
-        self.names = {self.system.time.name: "t"}
-        for group in (self.system.states, list(self.system.params.values()),
-                      list(self.system.inputs.values()), self.system.assignments):
-            for spec in group:
-                self.names[spec.name] = ident(spec.name)
-        for name, _, _ in jac.aux:
-            self.names[name] = ident(name)
-        self.arg_names = [self.names[p] for p in self.system.params] + \
-            [self.names[i] for i in self.system.inputs]
-        arrays = _array_symbols(self.system) | {name for name, _, _ in jac.aux}
-        self.arrays = arrays
-        self.printer = NumpyCodePrinter(self.names, lambda e: _is_array(e, arrays),
+        aux = [name for name, _, _ in jac.aux]
+        self.names = symbol_names(self.system, Identifiers(RESERVED | _OWN_NAMES), extra=aux)
+        self.arg_names = [self.names[p] for p in [*self.system.params, *self.system.inputs]]
+        self.arrays = arrays = array_symbols(self.system) | set(aux)
+        self.printer = NumpyCodePrinter(self.names, lambda e: is_array(e, arrays),
                                         self._edge_sum, self._past)
-        self.consts = _Consts()
+        self.consts = EmbeddedArrays()
 
     def _edge_sum(self, k: int) -> str:
         b = self.system.edges[k]
@@ -133,7 +111,7 @@ class _JacobianEmitter:
 
     def _value(self, expr: sp.Expr, size: int) -> str:
         code = self.printer.doprint(expr)
-        if not _is_array(expr, self.arrays):
+        if not is_array(expr, self.arrays):
             code = f"np.full({size}, {code}, dtype=DTYPE)"
         return code
 
@@ -154,18 +132,15 @@ class _JacobianEmitter:
 
     def source(self) -> str:
         sysm, jac = self.system, self.jac
-        starts = {s.name: s.start for s in sysm.states}
         body = [f"    {self.names[s.name]} = y[{s.start}:{s.start + s.size}]" for s in sysm.states]
         for a in sysm.assignments:
             body.append(f"    {self.names[a.name]} = {self._value(a.expr, a.size)}")
         for name, expr, size in jac.aux:
             body.append(f"    {self.names[name]} = {self._value(expr, size)}")
-        n_parts = len(jac.delays) + 1
-        body.append(f"    _parts = [[] for _ in range({n_parts})]")
-        for term in jac.terms:
-            chain = " @ ".join(self._factor(f) for f in term.factors) or "1"
-            body.append(f"    _parts[{term.delay}].append(({starts[term.row]}, "
-                        f"{starts[term.col]}, {chain}))")
+        body.append(f"    _parts = [[] for _ in range({len(jac.delays) + 1})]")
+        for b in jacobian_blocks(jac):
+            chain = " @ ".join(self._factor(f) for f in b.factors) or "1"
+            body.append(f"    _parts[{b.delay}].append(({b.row}, {b.col}, {chain}))")
         body.append(f"    _out = _assemble(_parts, {sysm.n_state}, "
                     f"{bool(self.options.extra.get('sparse', False))})")
         body.append("    return (_out[0], _out[1:])" if jac.delayed else "    return _out[0]")
@@ -183,12 +158,9 @@ class _JacobianEmitter:
 
 def generate_jacobian(backend: str, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
     """Generate the Jacobian module of ``system`` (no file-system access)."""
-    if not options.func_name.isidentifier():
-        raise ValueError(f"func_name '{options.func_name}' is not a usable identifier")
-    jac = jacobian_ir(system)
-    emit = _JacobianEmitter(jac, options)
-    if options.func_name in emit.names.values():
-        raise ValueError(f"func_name '{options.func_name}' clashes with a model symbol")
+    check_func_name(options.func_name, _OWN_NAMES)
+    emit = _JacobianEmitter(jac := jacobian_ir(system), options)
+    check_func_name(options.func_name, taken=emit.names.values())
     return GeneratedCode(backend=backend, source=emit.source(), suffix=".py",
                          func_name=options.func_name, arg_names=list(emit.arg_names),
                          system=system, options=options,
@@ -196,38 +168,10 @@ def generate_jacobian(backend: str, system: SystemIR, options: CodegenOptions) -
                                    "arg_symbols": list(system.params) + list(system.inputs)})
 
 
-def default_jacobian_args(system: SystemIR) -> tuple[Any, ...]:
-    """Parameter values (scalars as Python numbers) and default inputs, in argument order."""
-    values = resolve_params(system, {})
-    out: list[Any] = []
-    for name in system.params:
-        v = values[name]
-        if v.ndim == 0:
-            out.append(v.item())
-        else:
-            out.append(np.asarray(v, dtype=system.value_dtype if v.dtype.kind in "fc"
-                                  else v.dtype))
-    out += [np.asarray(i.default, system.value_dtype) for i in system.inputs.values()]
-    return tuple(out)
-
-
 def load_jacobian(code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
     """Write the Jacobian module below ``workdir`` and import it."""
-    name = Path(file_name).name if file_name else f"pyrates_jacobian_{next(_counter)}.py"
-    path = Path(workdir) / name
-    if path.suffix != ".py":
-        path = path.with_suffix(".py")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(code.source)
-    module_name = f"_pyrates_jacobian_{path.stem}_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:  # pragma: no cover - a .py file always loads
-        raise ImportError(f"cannot import the generated module {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(module_name, None)
+    path = write_generated(code, source_path(workdir, file_name,
+                                             f"pyrates_jacobian_{next(_counter)}", ".py"))
+    module = import_module_file(path, f"_pyrates_jacobian_{path.stem}_{next(_counter)}")
     return LoadedModel(code=code, path=path, func=getattr(module, code.func_name),
-                       args=default_jacobian_args(code.system), handle=module)
+                       args=default_arguments(code.system), handle=module)

@@ -14,17 +14,23 @@ from collections.abc import Callable, Mapping
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from pyrates_core.errors import EquationError
+from pyrates_core.printing import IR_FUNCTION_NAMES, call_templates, unsupported_function
 
 __all__ = ["NumpyCodePrinter", "SUPPORTED_FUNCTIONS"]
 
-SUPPORTED_FUNCTIONS = frozenset(
-    {"maxi", "mini", "Round", "ArraySum", "ArrayMean", "ArrayMax", "ArrayMin", "Dot", "Roll",
-     "Slice", "Randn", "Concatenate", "Interp", "Past", "Index", "EdgeSum"}
-)
-"""IR functions of :mod:`pyrates_core.functions` this printer knows."""
+SUPPORTED_FUNCTIONS = IR_FUNCTION_NAMES
+"""IR functions of :mod:`pyrates_core.functions` this printer knows (all of them)."""
+
+_CALLS = {
+    "Abs": "np.abs({0})", "conjugate": "np.conjugate({0})", "maxi": "np.maximum({0}, {1})",
+    "mini": "np.minimum({0}, {1})", "Round": "np.rint({0})", "ArraySum": "np.sum({0})",
+    "ArrayMean": "np.mean({0})", "ArrayMax": "np.max({0})", "ArrayMin": "np.min({0})",
+    "Dot": "np.dot({0}, {1})", "Roll": "np.roll({0}, int({1}))", "Randn": "np.random.randn()",
+    "Interp": "np.interp({0}, {1}, {2})",
+}
 
 
+@call_templates(_CALLS)
 class NumpyCodePrinter(NumPyPrinter):
     """Print sympy expressions as NumPy code that numba can compile too.
 
@@ -57,12 +63,7 @@ class NumpyCodePrinter(NumPyPrinter):
         return out
 
     def _print_not_supported(self, expr: sp.Basic) -> str:
-        name = getattr(getattr(expr, "func", None), "__name__", type(expr).__name__)
-        raise EquationError(
-            f"the numpy backend cannot print the function '{name}' (in '{expr}'); supported "
-            f"IR functions: {', '.join(sorted(SUPPORTED_FUNCTIONS))} plus sympy's elementary "
-            "functions"
-        )
+        raise unsupported_function("numpy", expr, SUPPORTED_FUNCTIONS)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return self._names.get(expr.name, expr.name)
@@ -72,50 +73,10 @@ class NumpyCodePrinter(NumPyPrinter):
             return f"1/{self.parenthesize(expr.base, 1000)}"
         return super()._print_Pow(expr, rational=rational)
 
-    def _print_Abs(self, expr: sp.Expr) -> str:
-        return f"np.abs({self._print(expr.args[0])})"
-
-    def _print_conjugate(self, expr: sp.Expr) -> str:
-        return f"np.conjugate({self._print(expr.args[0])})"
-
     # -- IR functions --------------------------------------------------------------------
-    def _print_maxi(self, expr: sp.Expr) -> str:
-        a, b = (self._print(arg) for arg in expr.args)
-        return f"np.maximum({a}, {b})"
-
-    def _print_mini(self, expr: sp.Expr) -> str:
-        a, b = (self._print(arg) for arg in expr.args)
-        return f"np.minimum({a}, {b})"
-
-    def _print_Round(self, expr: sp.Expr) -> str:
-        return f"np.rint({self._print(expr.args[0])})"
-
-    def _print_ArraySum(self, expr: sp.Expr) -> str:
-        return f"np.sum({self._print(expr.args[0])})"
-
-    def _print_ArrayMean(self, expr: sp.Expr) -> str:
-        return f"np.mean({self._print(expr.args[0])})"
-
-    def _print_ArrayMax(self, expr: sp.Expr) -> str:
-        return f"np.max({self._print(expr.args[0])})"
-
-    def _print_ArrayMin(self, expr: sp.Expr) -> str:
-        return f"np.min({self._print(expr.args[0])})"
-
-    def _print_Dot(self, expr: sp.Expr) -> str:
-        a, b = (self._print(arg) for arg in expr.args)
-        return f"np.dot({a}, {b})"
-
-    def _print_Roll(self, expr: sp.Expr) -> str:
-        x, k = (self._print(arg) for arg in expr.args)
-        return f"np.roll({x}, int({k}))"
-
     def _print_Slice(self, expr: sp.Expr) -> str:
         x, a, b = expr.args
         return f"{self.parenthesize(x, 1000)}[int({self._print(a)}):int({self._print(b)})]"
-
-    def _print_Randn(self, expr: sp.Expr) -> str:
-        return "np.random.randn()"
 
     def _print_Concatenate(self, expr: sp.Expr) -> str:
         parts = []
@@ -123,10 +84,6 @@ class NumpyCodePrinter(NumPyPrinter):
             code = self._print(arg)
             parts.append(code if self._is_array(arg) else f"np.full(1, {code})")
         return f"np.concatenate(({', '.join(parts)},))"
-
-    def _print_Interp(self, expr: sp.Expr) -> str:
-        x, xp, fp = (self._print(arg) for arg in expr.args)
-        return f"np.interp({x}, {xp}, {fp})"
 
     def _print_Index(self, expr: sp.Expr) -> str:
         x, idx = expr.args

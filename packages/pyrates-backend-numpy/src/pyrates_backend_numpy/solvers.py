@@ -39,6 +39,7 @@ from pyrates_backend_numpy.delays import (
     fixed_step_tables,
     undelayed_arrays,
 )
+from pyrates_core.arg_layout import param_arguments
 from pyrates_core.backend import SimulationRequest, SimulationResult
 from pyrates_core.errors import SolverError
 from pyrates_core.runtime import (
@@ -88,15 +89,7 @@ class ModelHandle:
 
 # -- argument assembly ---------------------------------------------------------------------
 def _param_args(system: SystemIR, layout: Layout, params: dict[str, np.ndarray]) -> list[Any]:
-    out: list[Any] = []
-    for name in layout.params:
-        v = params[name]
-        if v.ndim == 0:
-            out.append(v.item())
-        else:
-            dtype = system.value_dtype if v.dtype.kind in "fc" else v.dtype
-            out.append(np.ascontiguousarray(v, dtype=dtype))
-    return out
+    return param_arguments(system, params, layout.params)
 
 
 def _edge_args(system: SystemIR, layout: Layout, params: dict[str, np.ndarray]) -> list[Any]:

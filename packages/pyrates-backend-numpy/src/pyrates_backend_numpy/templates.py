@@ -7,7 +7,15 @@ numba path reproduces the pure NumPy path (up to the last bits of ``exp`` and BL
 
 from __future__ import annotations
 
-__all__ = ["HELPER_NAMES", "NUMBA_HELPERS", "NUMPY_HELPERS"]
+__all__ = ["HELPER_NAMES", "NJIT", "NUMBA_HELPERS", "NUMPY_HELPERS"]
+
+NJIT = "@njit(cache=False, fastmath=False)"
+"""Decorator of every compiled function (the disk cache of the backend sets cache=True)."""
+
+
+def _jit(source: str) -> str:
+    """``source`` with :data:`NJIT` above every top-level function."""
+    return source.replace("\ndef ", f"\n{NJIT}\ndef ")
 
 HELPER_NAMES = (
     "_delayed_sum", "_delayed_sum_flat", "_edge_sum_sparse", "_matvec", "_step", "_heun", "_rk4",
@@ -76,8 +84,7 @@ def _all_finite(y):
     return bool(np.isfinite(y).all())
 '''
 
-NUMBA_HELPERS = '''
-@njit(cache=False, fastmath=False)
+NUMBA_HELPERS = _jit('''
 def _delayed_sum(window, idx, w):
     """Delayed input, padded table: out[i] = sum_j w[j, i] * window[idx[j, i]]."""
     out = np.zeros(idx.shape[1], dtype=w.dtype)
@@ -87,7 +94,6 @@ def _delayed_sum(window, idx, w):
     return out
 
 
-@njit(cache=False, fastmath=False)
 def _delayed_sum_flat(window, idx, w, tgt, n):
     """Delayed input, flat table: out[tgt[e]] += w[e] * window[idx[e]]."""
     out = np.zeros(n, dtype=w.dtype)
@@ -96,7 +102,6 @@ def _delayed_sum_flat(window, idx, w, tgt, n):
     return out
 
 
-@njit(cache=False, fastmath=False)
 def _edge_sum_sparse(x, src, tgt, w, n):
     """Undelayed edges: out[tgt[e]] += w[e] * x[src[e]]."""
     out = np.zeros(n, dtype=w.dtype)
@@ -105,7 +110,6 @@ def _edge_sum_sparse(x, src, tgt, w, n):
     return out
 
 
-@njit(cache=False, fastmath=False)
 def _matvec(mat, x):
     """Dense undelayed edges: mat @ x."""
     out = np.zeros(mat.shape[0], dtype=mat.dtype)
@@ -115,7 +119,6 @@ def _matvec(mat, x):
     return out
 
 
-@njit(cache=False, fastmath=False)
 def _step(y, h, k):
     """y + h * k."""
     out = np.empty_like(y)
@@ -124,7 +127,6 @@ def _step(y, h, k):
     return out
 
 
-@njit(cache=False, fastmath=False)
 def _heun(y, dt, k1, k2):
     """Heun's update."""
     out = np.empty_like(y)
@@ -133,7 +135,6 @@ def _heun(y, dt, k1, k2):
     return out
 
 
-@njit(cache=False, fastmath=False)
 def _rk4(y, dt, k1, k2, k3, k4):
     """Classic Runge-Kutta update."""
     out = np.empty_like(y)
@@ -142,7 +143,6 @@ def _rk4(y, dt, k1, k2, k3, k4):
     return out
 
 
-@njit(cache=False, fastmath=False)
 def _push(buf, p, length, n, x):
     """Write x to rows p and p + length of a doubled ring buffer with rows of n values."""
     for i in range(n):
@@ -150,7 +150,6 @@ def _push(buf, p, length, n, x):
         buf[(p + length) * n + i] = x[i]
 
 
-@njit(cache=False, fastmath=False)
 def _record(rec, row, col, x, idx):
     """rec[row, col:col + len(idx)] = x[idx]; returns the next free column."""
     for i in range(idx.shape[0]):
@@ -158,11 +157,10 @@ def _record(rec, row, col, x, idx):
     return col + idx.shape[0]
 
 
-@njit(cache=False, fastmath=False)
 def _all_finite(y):
     """Whether every element of y is finite."""
     for i in range(y.shape[0]):
         if not np.isfinite(y[i]):
             return False
     return True
-'''
+''')
