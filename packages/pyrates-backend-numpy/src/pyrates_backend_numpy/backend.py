@@ -247,7 +247,7 @@ class NumpyBackend:
         compile_time = 0.0
         if handle.numba:
             start = time.perf_counter()
-            warm_up(handle)
+            warm_up(handle, code.options)
             compile_time = time.perf_counter() - start
         code.metadata["compile_time"] = compile_time
         _modules[key] = module

@@ -24,9 +24,10 @@ Conventions
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -34,13 +35,17 @@ import numpy as np
 
 from pyrates_backend_numpy.codegen import LOOP, OBSERVE, Layout
 from pyrates_backend_numpy.delays import (
+    AdaptiveDelays,
+    DelayPlan,
+    FixedStepDelays,
     ZeroHistoryMask,
     adaptive_tables,
     fixed_step_tables,
     undelayed_arrays,
 )
-from pyrates_core.backend import SimulationRequest, SimulationResult
+from pyrates_core.backend import CodegenOptions, SimulationRequest, SimulationResult
 from pyrates_core.errors import SolverError
+from pyrates_core.lowering import read_entries
 from pyrates_core.runtime import (
     SCIPY_METHODS,
     DenseHistory,
@@ -84,6 +89,65 @@ class ModelHandle:
     numba: bool
     system: SystemIR
     func_name: str
+    tables: dict[tuple, FixedStepDelays | AdaptiveDelays] = field(default_factory=dict)
+    """Delay tables built for this model, by what they depend on (see :func:`delay_tables`)."""
+
+    def delay_tables(self, params: dict[str, np.ndarray], dt: float | None = None,
+                     stages: tuple[int, ...] = ()) -> Any:
+        """The delay tables for ``params``: fixed-step ones for step ``dt`` and ``stages``
+        (indices into :data:`~pyrates_backend_numpy.delays.STAGE_OFFSETS`), adaptive ones
+        for ``dt=None``.
+
+        Tables depend only on the step, the stages and the values of the weight, delay and
+        ``Past`` delay parameters of the delayed reads; they are built once for each such
+        combination (the last :data:`_MAX_TABLES` are kept), so that warming up, loading
+        and running a model build a run's tables once.
+        """
+        key = (dt, stages, _table_digest(self.system, self.layout.plan, params))
+        if key in self.tables:
+            found = self.tables.pop(key)
+            self.tables[key] = found
+            return found
+        built: FixedStepDelays | AdaptiveDelays = (
+            adaptive_tables(self.system, self.layout.plan, params) if dt is None else
+            fixed_step_tables(self.system, self.layout.plan, params, dt, stages))
+        self.tables[key] = built
+        while len(self.tables) > _MAX_TABLES:
+            self.tables.pop(next(iter(self.tables)))
+        return built
+
+
+_MAX_TABLES = 4
+"""Delay tables kept per loaded model (different steps, delays or weights)."""
+
+
+def _table_inputs(system: SystemIR, plan: DelayPlan) -> list[str]:
+    """Names of the parameters the delay tables of ``plan`` are built from."""
+    names: list[str] = []
+    for table in plan.tables:
+        if table.bundle is not None:
+            b = system.edges[table.bundle]
+            names += [b.weights] + ([b.delay_param] if b.delay_param else [])
+        elif table.past is not None:
+            names += sorted(s.name for s in table.past.args[1].free_symbols)
+    return list(dict.fromkeys(names))
+
+
+def _table_digest(system: SystemIR, plan: DelayPlan, params: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in _table_inputs(system, plan):
+        value = np.ascontiguousarray(params[name] if name in params else
+                                     system.params[name].value)
+        digest.update(name.encode() + value.dtype.str.encode() + str(value.shape).encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def _min_delay(system: SystemIR, plan: DelayPlan, params: dict[str, np.ndarray]) -> float:
+    """Shortest positive delay of any delayed read (inf without one)."""
+    ds = [d[d > 0] for d in (read_entries(system, t.read, params).delay for t in plan.tables)]
+    ds = [d for d in ds if d.size]
+    return float(min(d.min() for d in ds)) if ds else float("inf")
 
 
 # -- argument assembly ---------------------------------------------------------------------
@@ -139,7 +203,7 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     head = _param_args(system, layout, params)
     head += [np.asarray(system.inputs[i].default, system.value_dtype) for i in layout.inputs]
     head += _edge_args(system, layout, params)
-    delays = adaptive_tables(system, layout.plan, params)
+    delays = handle.delay_tables(params)
     sizes = system.symbol_sizes()
     windows = {s: np.zeros(len(delays.delays[s]) * sizes[s], system.value_dtype)
                for s in layout.history}
@@ -184,7 +248,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     series = input_series(system, request.inputs, n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
     stages = ((0,), (0, 2), (0, 1, 2))[FIXED_METHODS.get(request.solver, 2)]
-    delays = fixed_step_tables(system, layout.plan, params, dt, stages)
+    delays = handle.delay_tables(params, dt, stages)
     sizes = system.symbol_sizes()
     bufs = {s: np.zeros(2 * delays.lengths[s] * sizes[s], system.value_dtype)
             for s in layout.history}
@@ -213,12 +277,21 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     return _FixedRun(args, rec, plan, mask)
 
 
-def warm_up(handle: ModelHandle) -> None:
-    """Compile the numba loop by running zero steps with arguments of the right types."""
+def warm_up(handle: ModelHandle, options: CodegenOptions | None = None) -> None:
+    """Compile the numba loop by running zero steps with arguments of the right types.
+
+    With the code-generation ``options`` the warm-up uses their solver and step size, so
+    that a first run with them and the default parameters reuses its delay tables.
+    """
     system = handle.system
-    delays = adaptive_tables(system, handle.layout.plan, resolve_params(system, {}))
-    dt = min(1.0, delays.min_delay)
-    request = SimulationRequest(simulation_time=dt, step_size=dt)
+    min_delay = _min_delay(system, handle.layout.plan, resolve_params(system, {}))
+    dt = min(1.0, min_delay)
+    solver = "euler"
+    if options is not None and options.solver in FIXED_METHODS:
+        solver = options.solver
+        if options.step_size and options.step_size <= min_delay * (1 + 1e-9):
+            dt = float(options.step_size)
+    request = SimulationRequest(simulation_time=dt, step_size=dt, solver=solver)
     run = _prepare_fixed(handle, request, 1, 1, 0, system.initial_state())
     getattr(handle.module, LOOP)(0, system.initial_state(), 0, 0, *run.args)
 
@@ -286,7 +359,7 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     head = _param_args(system, layout, params)
     series = input_series(system, request.inputs, plan.n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
-    delays = adaptive_tables(system, layout.plan, params)
+    delays = handle.delay_tables(params)
     tables = _flat(delays.tables)
     func = getattr(module, handle.func_name)
     observe = getattr(module, OBSERVE)

@@ -15,6 +15,8 @@ and result classes of :mod:`pyrates_core.backend`:
   step, zero or initial pre-history) that delayed reads are served from;
 * :func:`run_adaptive` - a scipy ``solve_ivp``-method driver for any right-hand side
   ``fun(t, y)``, recording at the row times and reporting each accepted step;
+* :func:`edge_delays` - the per-edge delays of a bundle a run uses (its delay parameter with
+  the overrides applied), checked against the compiled structure;
 * :func:`run_batch` - the loop fallback for ``request.batch_params`` on backends without the
   ``batch`` capability (one compiled model, one integration per parameter set).
 """
@@ -30,7 +32,7 @@ import numpy as np
 
 from pyrates_core.backend import HISTORY_MODES, SimulationRequest, SimulationResult
 from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
-from pyrates_core.system import SystemIR
+from pyrates_core.system import EdgeBundle, SystemIR
 
 __all__ = [
     "SCIPY_METHODS",
@@ -40,6 +42,7 @@ __all__ = [
     "batch_size",
     "check_history",
     "divergence_error",
+    "edge_delays",
     "initial_state",
     "input_max_step",
     "input_series",
@@ -116,6 +119,58 @@ def resolve_params(system: SystemIR, overrides: dict[str, Any]) -> dict[str, np.
             new = new.reshape(old.shape)
         values[name] = new
     return values
+
+
+def edge_delays(system: SystemIR, bundle: EdgeBundle | int,
+                params: dict[str, Any] | None = None,
+                step_size: float | None = None) -> np.ndarray:
+    """Per-edge delays of ``bundle`` (an :class:`EdgeBundle` or its index) for one run.
+
+    The values are those of the bundle's delay parameter (:attr:`EdgeBundle.delay_param`),
+    taken from ``params`` (parameter name -> value, e.g. :func:`resolve_params`' result or
+    ``request.param_values``) where it is given and from ``system.params`` otherwise;
+    bundles without a delay parameter have the fixed :attr:`EdgeBundle.delays`. The
+    structure is fixed at compile time: an edge compiled undelayed must stay at 0, and a
+    delayed edge needs a positive delay, at least ``step_size`` if given (fixed-step
+    solvers); anything else is a :class:`~pyrates_core.errors.SolverError` naming the
+    parameter.
+    """
+    b = system.edges[bundle] if isinstance(bundle, (int, np.integer)) else bundle
+    name = b.delay_param
+    if name is None:
+        return np.asarray(b.delays, dtype=float)
+    given = params is not None and name in params
+    raw = params[name] if given else system.params[name].value  # type: ignore[index]
+    value = np.asarray(raw)
+    if value.dtype.kind == "c":
+        value = value.real
+    if value.size not in (1, b.n_edges):
+        raise SolverError(f"delay parameter '{name}' of edge bundle '{b.name}' needs "
+                          f"{b.n_edges} values (one per edge), got shape {value.shape}")
+    delays = np.broadcast_to(value.astype(float).reshape(-1), (b.n_edges,))
+    if not given:
+        return np.array(delays)
+    structural = np.asarray(b.delays) > 0
+    moved = np.flatnonzero(~structural & (delays != 0))
+    if moved.size:
+        raise SolverError(f"delay parameter '{name}': edge {int(moved[0])} of bundle "
+                          f"'{b.name}' was compiled without a delay, so its delay must stay 0 "
+                          f"(got {delays[moved[0]]:g}); give it a delay when building the "
+                          "model to make it adjustable")
+    bad = np.flatnonzero(structural & ~(delays > 0))
+    if bad.size:
+        raise SolverError(f"delay parameter '{name}': edge {int(bad[0])} of bundle '{b.name}' "
+                          f"is a delayed edge and needs a positive delay, got "
+                          f"{delays[bad[0]]:g} (removing a delay changes the model's "
+                          "structure: rebuild the model with delay 0 instead)")
+    if step_size is not None:
+        short = np.flatnonzero(structural & (delays < step_size * (1 - 1e-9)))
+        if short.size:
+            raise SolverError(f"delay parameter '{name}': edge {int(short[0])} of bundle "
+                              f"'{b.name}' has delay {delays[short[0]]:g}, shorter than the "
+                              f"step size {step_size:g}; delays must be at least one step "
+                              "(reduce step_size)")
+    return np.array(delays)
 
 
 def initial_state(system: SystemIR, request: SimulationRequest) -> np.ndarray:
