@@ -8,8 +8,9 @@ Delays
     the model's time unit, computed from the *current* parameter values, so delays may be
     parameters; an edge bundle's come from its delay parameter through
     :func:`pyrates_core.runtime.edge_delays`) and the index of the edge whose weight applies
-    (``-1``: weight 1, for ``Past``). Weights are *not* folded in: a backend multiplies by ``weights[edge]`` at run
-    time (autograd reaches them) or folds them into its own tables (the NumPy backend).
+    (``-1``: weight 1, for ``Past``). Weights are *not* folded in: a backend multiplies by
+    ``weights[edge]`` at run time (autograd reaches them) or folds them into its own tables
+    (the NumPy backend).
 
     For fixed-step solvers the history of a symbol of size ``N`` is a window of ``L`` rows
     (row ``L - 1`` the newest step, :func:`window_length`); :func:`stage_taps` turns the
