@@ -148,8 +148,6 @@ def edge_delays(system: SystemIR, bundle: EdgeBundle | int,
         raise SolverError(f"delay parameter '{name}' of edge bundle '{b.name}' needs "
                           f"{b.n_edges} values (one per edge), got shape {value.shape}")
     delays = np.broadcast_to(value.astype(float).reshape(-1), (b.n_edges,))
-    if not given:
-        return np.array(delays)
     structural = np.asarray(b.delays) > 0
     moved = np.flatnonzero(~structural & (delays != 0))
     if moved.size:
