@@ -75,3 +75,22 @@ def test_delay_overrides_that_change_the_structure_are_errors_naming_the_paramet
     e = read_entries(system, read, {name: short})
     with pytest.raises(SolverError, match=f"delay parameter '{name}'"):
         check_fixed_step(system, read, e.delay, 0.01)
+
+
+def test_refuse_delay_overrides_names_the_parameter_and_passes_the_compiled_values():
+    from pyrates_core.backend import SimulationRequest
+    from pyrates_core.runtime import refuse_delay_overrides
+    from pyrates_core.testing import delay_param_system
+
+    system = delay_param_system()
+    req = SimulationRequest(simulation_time=1.0, step_size=0.01)
+    same = np.array(system.params["d"].value)
+    refuse_delay_overrides(system, req, "octave-like")
+    refuse_delay_overrides(
+        system, SimulationRequest(1.0, 0.01, param_values={"d": same}), "octave-like")
+    with pytest.raises(SolverError, match=r"param_values\['d'\].*'octave-like'.*delay_params"):
+        refuse_delay_overrides(system, SimulationRequest(
+            1.0, 0.01, param_values={"d": same * 2}), "octave-like")
+    with pytest.raises(SolverError, match=r"batch_params\['d'\]"):
+        refuse_delay_overrides(system, SimulationRequest(
+            1.0, 0.01, batch_params={"d": np.stack([same, same * 2])}), "octave-like")

@@ -42,7 +42,8 @@ class FortranBackend:
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".f90"
     capabilities: frozenset[str] = frozenset(
-        {"delays", "distributed_delays", "complex", "jit", "continuation", "execute"})
+        {"delays", "distributed_delays", "complex", "jit", "continuation", "execute",
+         "delay_params"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler, in Fortran"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal), in Fortran"),

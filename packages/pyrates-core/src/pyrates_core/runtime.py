@@ -16,7 +16,8 @@ and result classes of :mod:`pyrates_core.backend`:
 * :func:`run_adaptive` - a scipy ``solve_ivp``-method driver for any right-hand side
   ``fun(t, y)``, recording at the row times and reporting each accepted step;
 * :func:`edge_delays` - the per-edge delays of a bundle a run uses (its delay parameter with
-  the overrides applied), checked against the compiled structure;
+  the overrides applied), checked against the compiled structure, and
+  :func:`refuse_delay_overrides` for backends that compile the delays into their code;
 * :func:`run_batch` - the loop fallback for ``request.batch_params`` on backends without the
   ``batch`` capability (one compiled model, one integration per parameter set).
 """
@@ -48,6 +49,7 @@ __all__ = [
     "input_series",
     "inputs_at",
     "plan_recording",
+    "refuse_delay_overrides",
     "resolve_params",
     "run_adaptive",
     "run_batch",
@@ -169,6 +171,31 @@ def edge_delays(system: SystemIR, bundle: EdgeBundle | int,
                               f"step size {step_size:g}; delays must be at least one step "
                               "(reduce step_size)")
     return np.array(delays)
+
+
+def refuse_delay_overrides(system: SystemIR, request: SimulationRequest, backend: str) -> None:
+    """Raise if ``request`` changes a delay parameter, for backends that compile the delays
+    into their code (without the ``delay_params`` capability), so that a delay override is
+    never silently replaced by the compiled delays. Values equal to the compiled ones pass.
+    """
+    for b in system.edges:
+        name = b.delay_param
+        if name is None:
+            continue
+        default = np.asarray(system.params[name].value)
+        given = [("param_values", request.param_values[name])] \
+            if name in request.param_values else []
+        if name in request.batch_params:
+            given += [("batch_params", v) for v in np.asarray(request.batch_params[name])]
+        for where, value in given:
+            arr = np.asarray(value)
+            if arr.size not in (1, default.size) or not np.array_equal(
+                    np.broadcast_to(arr.reshape(-1), default.shape), default):
+                raise SolverError(
+                    f"{where}['{name}']: backend '{backend}' compiles edge delays into its "
+                    "code (it has no 'delay_params' capability), so the delay parameter "
+                    f"of edge bundle '{b.name}' cannot change at run time; rebuild the "
+                    "model with the new delays instead")
 
 
 def initial_state(system: SystemIR, request: SimulationRequest) -> np.ndarray:
