@@ -123,3 +123,46 @@ def test_first_run_builds_its_delay_tables_once(tmp_path: Path,
     name, value = delay_vector(base, [0.31, 0.0, 0.2, 0.45, 0.151])
     run(model, param_values={name: value})
     assert calls["fixed"] == 2
+
+
+def _vector_field(system: SystemIR, tmp: Path) -> LoadedModel:
+    """``system`` generated as a plain vector field (get_run_func's target)."""
+    be = NumpyBackend()
+    options = CodegenOptions(func_name="vf", solver="scipy", adaptive=True,
+                             extra={"numba": False}, target="vector_field")
+    return be.load(be.generate(system, options), tmp)
+
+
+def test_exported_vector_field_reads_its_weight_and_delay_arguments(tmp_path: Path) -> None:
+    base = ring(DELAYS)
+    model = _vector_field(base, tmp_path / "a")
+    names = model.code.arg_names
+    (b,) = base.edges
+    y = np.linspace(0.1, 0.9, base.n_state)
+    weights = [0.4, -0.9, 1.3, 0.2, 0.7]
+    rebuilt = _vector_field(ring(DELAYS, weights), tmp_path / "b")
+    args = list(model.args)
+    args[names.index(b.weights)] = delay_vector(base, list(np.asarray(weights) + 10.0))[1] - 10.0
+    got = model.func(0.0, y, *args)
+    assert np.abs(got - model.func(0.0, y, *model.args)).max() > 1e-3  # the weights matter
+    assert np.abs(got - rebuilt.func(0.0, y, *rebuilt.args)).max() <= 1e-12
+    # back to the compiled weights: the compiled result again
+    assert np.array_equal(model.func(0.0, y, *model.args), model.func(0.0, y, *model.args))
+
+    new = [0.52, 0.0, 0.107, 0.3, 0.25]  # as many distinct delays: same window layout
+    rebuilt = _vector_field(ring(new), tmp_path / "c")
+    args = list(model.args)
+    name, value = delay_vector(base, new)
+    args[names.index(name)] = value
+    hist = [i for i, n in enumerate(names) if n.startswith("hist_")]
+    rng = np.random.default_rng(1)
+    for i in hist:  # a non-constant history: which window row a delay reads matters
+        args[i] = rng.uniform(-1, 1, np.shape(args[i]))
+    ref_args = list(rebuilt.args)
+    for i in hist:
+        ref_args[rebuilt.code.arg_names.index(names[i])] = args[i]
+    got = model.func(0.0, y, *args)
+    assert np.abs(got - rebuilt.func(0.0, y, *ref_args)).max() <= 1e-12
+    old_delays = list(args)
+    old_delays[names.index(name)] = delay_vector(base, DELAYS)[1]
+    assert np.abs(got - model.func(0.0, y, *old_delays)).max() > 1e-3  # the delays matter

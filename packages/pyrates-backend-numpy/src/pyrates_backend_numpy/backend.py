@@ -21,6 +21,7 @@ from pyrates_backend_numpy.solvers import (
     SOLVERS,
     ModelHandle,
     default_args,
+    follow_edge_params,
     integrate,
     warm_up,
 )
@@ -225,7 +226,9 @@ class NumpyBackend:
             _modules.move_to_end(key)
             handle = ModelHandle(_modules[key], layout, numba, code.system, code.func_name)
             code.metadata["compile_time"] = 0.0
-            return LoadedModel(code=code, path=path, func=getattr(handle.module, code.func_name),
+            return LoadedModel(code=code, path=path,
+                               func=follow_edge_params(handle,
+                                                       getattr(handle.module, code.func_name)),
                                args=default_args(handle), handle=handle)
         module_name = f"_pyrates_generated_{stem}_{next(_counter)}"
         import_path = path
@@ -254,7 +257,8 @@ class NumpyBackend:
         _modules[key] = module
         while len(_modules) > _MAX_CACHED:
             _modules.popitem(last=False)
-        return LoadedModel(code=code, path=path, func=getattr(module, code.func_name),
+        return LoadedModel(code=code, path=path,
+                           func=follow_edge_params(handle, getattr(module, code.func_name)),
                            args=default_args(handle), handle=handle)
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:

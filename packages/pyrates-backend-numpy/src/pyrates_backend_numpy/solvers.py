@@ -69,6 +69,7 @@ __all__ = [
     "SOLVERS",
     "ModelHandle",
     "default_args",
+    "follow_edge_params",
     "integrate",
     "warm_up",
 ]
@@ -215,6 +216,62 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     _fill_initial_history(handle.module, layout, system, system.initial_state(), head,
                           windows, tables, write)
     return (*head, *(windows[s] for s in layout.history), *tables)
+
+
+def follow_edge_params(handle: ModelHandle, func: Callable[..., Any]) -> Callable[..., Any]:
+    """The vector field ``func(t, y, *args)`` with its edge arrays and delay tables following
+    its weight and delay arguments.
+
+    The generated function takes every parameter, but reads the edge weights (and delays)
+    through derived arguments (undelayed edge arrays, delay tables with the weights folded
+    in). The returned function rebuilds those from the weight and delay arguments whenever
+    they differ from the values they were built for, so that changing a weight or delay
+    argument gives what the model rebuilt with that value gives (for the same history
+    windows; a delay change that alters the number of distinct delays of a symbol, and with
+    it the window layout, is an error naming the parameter). ``py_func`` is the plain
+    generated function.
+    """
+    system, layout = handle.system, handle.layout
+    names = list(dict.fromkeys([b.weights for b in system.edges] +
+                               _table_inputs(system, layout.plan)))
+    pos = {n: layout.params.index(n) for n in names if n in layout.params}
+    if not pos:
+        return func
+    defaults = resolve_params(system, {})
+    n_head = len(layout.params) + len(layout.inputs)
+    n_edge = len(_edge_args(system, layout, defaults))
+    n_win = len(layout.history)
+    windows = {s: len(d) for s, d in handle.delay_tables(defaults).delays.items()}
+    built: dict[str, Any] = {"values": {n: np.array(defaults[n]) for n in pos}, "args": None}
+
+    def derived(values: dict[str, np.ndarray]) -> tuple[list[Any], list[Any]]:
+        params = resolve_params(system, values)
+        delays = handle.delay_tables(params)
+        for sym, count in windows.items():
+            if len(delays.delays[sym]) != count:
+                which = [n for n in pos if system.params[n].role == "delay"]
+                raise SolverError(
+                    f"delay parameter(s) {', '.join(which)}: the new delays give '{sym}' "
+                    f"{len(delays.delays[sym])} distinct delays instead of {count}, so its "
+                    "history window argument changes shape; call get_run_func again")
+        return _edge_args(system, layout, params), _flat(delays.tables)
+
+    def wrapped(t: Any, y: Any, *args: Any) -> Any:
+        values = {n: np.asarray(args[i]) for n, i in pos.items()}
+        if all(np.array_equal(v, built["values"][n]) for n, v in values.items()):
+            if built["args"] is None:
+                return func(t, y, *args)
+        else:
+            built["values"] = {n: np.array(v) for n, v in values.items()}
+            built["args"] = derived(values)
+        edges, tables = built["args"]
+        return func(t, y, *args[:n_head], *edges, *args[n_head + n_edge:n_head + n_edge + n_win],
+                    *tables)
+
+    wrapped.py_func = getattr(func, "py_func", func)  # type: ignore[attr-defined]
+    wrapped.__name__ = getattr(func, "__name__", "vector_field")
+    wrapped.__doc__ = func.__doc__
+    return wrapped
 
 
 # -- fixed step ------------------------------------------------------------------------------
