@@ -547,7 +547,7 @@ def check_delay_params(backend: Backend, tmp_path: Path,
     the step grid) equals the system rebuilt with those delays (1e-12); with ``batch`` too,
     a batch over the delay parameter equals the single runs.
     """
-    caps = getattr(backend, "capabilities", frozenset())
+    caps: frozenset[str] = getattr(backend, "capabilities", frozenset())
     if "delay_params" not in caps or "execute" not in caps:
         return []
     new = [np.array([0.73, 0.21, 0.0]), np.array([0.4, 0.55, 0.0])]
