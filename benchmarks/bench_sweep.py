@@ -10,7 +10,8 @@ original's ``grid_search`` runs the same sweep on ``--orig-sets`` sets in a subp
 ours on as many sets; there every set gets its own noise column (1.2.3 fails with one shared
 ``(n_steps, 1)`` input from about 20 sets on: "invalid index to scalar variable").
 Then a sweep over one edge delay of a 10-node delayed ring, reporting
-how many models were compiled.
+"systems built / codes generated / loads" (1 / 1 / 1 where the backend has the
+``delay_params`` capability: the delays are run-time parameters).
 
 Usage: ``python benchmarks/bench_sweep.py [--sets 1000] [--sequential 1000]``;
 ``--sequential k`` times k runs and scales to N (marked "scaled" in the table).
@@ -24,6 +25,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,8 +113,30 @@ def original(venv: str, n: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def _counting(backend: str) -> tuple[dict[str, int], Any]:
+    """Count ``generate`` and ``load`` calls of a backend class; returns (counts, undo)."""
+    cls = type(get_backend(backend))
+    counts = {"generate": 0, "load": 0}
+    originals = {k: getattr(cls, k) for k in counts}
+
+    def wrap(name: str) -> Any:
+        def wrapped(self: Any, *args: Any, **kw: Any) -> Any:
+            counts[name] += 1
+            return originals[name](self, *args, **kw)
+        return wrapped
+
+    for name in counts:
+        setattr(cls, name, wrap(name))
+
+    def undo() -> None:
+        for name, func in originals.items():
+            setattr(cls, name, func)
+
+    return counts, undo
+
+
 def delay_sweep(n: int) -> dict:
-    """Sweep one delay of a 10-node delayed ring; report compiled models."""
+    """Sweep one delay of a 10-node delayed ring; report systems, generated codes, loads."""
     op = OperatorTemplate("li_op", equations="r' = -r/tau + r_in",
                           variables={"r": "output(0.0)", "tau": 1.0, "r_in": "input(0.0)"})
     node = NodeTemplate("li", operators=[op])
@@ -121,11 +145,15 @@ def delay_sweep(n: int) -> dict:
               {"weight": 0.8, "delay": 0.5}) for i in range(10)]
     ring = CircuitTemplate("ring", nodes=dict.fromkeys(labels, node), edges=edges)
     ring.update_var(node_vars={"n0/li_op/r": 1.0})
+    counts, undo = _counting("numpy")
     start = time.perf_counter()
-    res, _ = grid_search(ring, {"d": np.linspace(0.1, 1.0, n)},
-                         {"d": {"vars": ["delay"], "edges": [("n0", "n1")]}}, 1e-3, 10.0,
-                         {"r": "all/li_op/r"}, sampling_step_size=1e-2)
-    return {**res.attrs["sweep"], "time": time.perf_counter() - start}
+    try:
+        res, _ = grid_search(ring, {"d": np.linspace(0.1, 1.0, n)},
+                             {"d": {"vars": ["delay"], "edges": [("n0", "n1")]}}, 1e-3, 10.0,
+                             {"r": "all/li_op/r"}, sampling_step_size=1e-2)
+    finally:
+        undo()
+    return {**res.attrs["sweep"], "time": time.perf_counter() - start, **counts}
 
 
 def main() -> None:
@@ -136,7 +164,11 @@ def main() -> None:
     ap.add_argument("--delays", type=int, default=20)
     ap.add_argument("--orig-venv", default=None, help="venv with pyrates==1.2.3")
     ap.add_argument("--orig-sets", type=int, default=200)
+    ap.add_argument("--delay-only", action="store_true", help="only the delay sweep")
     args = ap.parse_args()
+    if args.delay_only:
+        _print_delay_sweep(args.delays)
+        return
     n = args.sets
     noise = np.random.default_rng(0).uniform(120.0, 320.0, size=(int(round(T / DT)), 1))
     t_first, info = sweep(n, noise, None)  # includes numba JIT or loading it from disk
@@ -163,11 +195,17 @@ def main() -> None:
         t_ours, _ = sweep(m, per_set, None)
         print(f"\n{m} sets: PyRates 1.2.3 grid_search {t_orig:.2f} s, ours {t_ours:.2f} s "
               f"({t_orig / t_ours:.1f}x)")
-    d = delay_sweep(args.delays)
-    print(f"\ndelay sweep, 10-node delayed ring, {args.delays} delays of edge n0->n1, 10 s at "
-          f"dt 1e-3: {d['time']:.2f} s, compiled systems: {d['n_compiled']}, distinct "
-          f"generated codes: {d['n_distinct_code']} "
-          f"(structural columns: {d['structural']}, batched: {d['batched']})")
+    _print_delay_sweep(args.delays)
+
+
+def _print_delay_sweep(n: int) -> None:
+    """Run :func:`delay_sweep` and print its line."""
+    d = delay_sweep(n)
+    print(f"\ndelay sweep, 10-node delayed ring, {n} delays of edge n0->n1, 10 s at "
+          f"dt 1e-3: {d['time']:.2f} s; systems built / codes generated / loads: "
+          f"{d['n_compiled']} / {d['generate']} / {d['load']} (distinct generated codes: "
+          f"{d['n_distinct_code']}, structural columns: {d['structural']}, "
+          f"batched: {d['batched']})")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ class FortranBackend:
     file_suffix = ".f90"
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "complex", "jit", "continuation", "execute",
-         "jacobian"})
+         "jacobian", "delay_params"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler, in Fortran"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal), in Fortran"),

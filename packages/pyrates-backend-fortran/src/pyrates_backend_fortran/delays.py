@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from pyrates_backend_fortran.layout import Layout
+from pyrates_core import runtime
 from pyrates_core.errors import SolverError
 from pyrates_core.system import SystemIR
 
@@ -65,8 +66,9 @@ def read_entries(system: SystemIR, lay: Layout, j: int, params: dict[str, np.nda
         w = np.broadcast_to(np.asarray(params[b.weights]).ravel()
                             if np.asarray(params[b.weights]).ndim else params[b.weights],
                             (b.n_edges,))
+        delays = runtime.edge_delays(system, b, params)  # the delay parameter's values
         return (b.target_idx[keep].astype(np.int64), b.source_idx[keep].astype(np.int64),
-                b.delays[keep].astype(float), np.asarray(w)[keep])
+                delays[keep], np.asarray(w)[keep])
     assert read.past is not None
     tau = read.past.args[1]
     syms = sorted(tau.free_symbols, key=sp.default_sort_key)

@@ -6,7 +6,7 @@ import hashlib
 import itertools
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -82,7 +82,8 @@ def structure_key(code: GeneratedCode) -> str:
                    [str(d.past) for d in layout.delayed])).encode())
     for b in system.edges:
         h.update(repr((b.source, b.n_source, b.n_target, b.weights)).encode())
-        for arr in (b.source_idx, b.target_idx, b.delays):
+        delays = b.delays > 0 if b.delay_param is not None else b.delays  # values: params
+        for arr in (b.source_idx, b.target_idx, delays):
             h.update(np.ascontiguousarray(arr).tobytes())
     return h.hexdigest()
 
@@ -126,17 +127,29 @@ class Simulation:
     series: tuple[Any, ...]
     time: np.ndarray
 
-    def loop(self, batch_axes: tuple[int | None, ...] | None = None) -> Any:
+    def loop(self, batch_axes: tuple[int | None, ...] | None = None,
+             config: LoopConfig | None = None) -> Any:
         """The jitted loop (vectorized over the parameters with ``batch_axes``, if given)."""
         h = self.handle
+        cfg = config or self.config
 
         def make() -> Any:
-            run = build_loop(h.system, h.layout, h.vector_field, h.observe, self.config)
+            run = build_loop(h.system, h.layout, h.vector_field, h.observe, cfg)
             if batch_axes is not None:
                 run = jax.vmap(run, in_axes=(batch_axes, None, None))
             return jax.jit(run)
 
-        return _cached(_LOOPS, (h.key, self.config, batch_axes), make)[0]
+        return _cached(_LOOPS, (h.key, cfg, batch_axes), make)[0]
+
+    def _config_for(self, params: dict[str, Any]) -> LoopConfig:
+        """The loop configuration with interpolated reads for traced delay parameters."""
+        traced = {n for n, v in params.items() if not _concrete(v)}
+        system, layout = self.handle.system, self.handle.layout
+        exact = list(self.config.exact)
+        for k, item in enumerate(layout.delayed):
+            if item.bundle is not None and system.edges[item.bundle].delay_param in traced:
+                exact[k] = tuple(False for _ in exact[k])
+        return replace(self.config, exact=tuple(exact))
 
     def values(self, params: dict[str, Any] | None = None) -> tuple[Any, ...]:
         """Parameter values in argument order, ``params`` overriding the defaults."""
@@ -144,7 +157,8 @@ class Simulation:
 
     def run(self, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
         """Outputs (key -> ``(n_samples, n_indices)``) and the final state, as JAX arrays."""
-        recs, _, y_end = self.loop()(self.values(params), self.y0, self.series)
+        config = self._config_for(params or {})
+        recs, _, y_end = self.loop(config=config)(self.values(params), self.y0, self.series)
         return recs, y_end
 
 
@@ -193,7 +207,7 @@ class JaxBackend:
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "complex", "float32", "batch", "grad", "jit",
-         "execute", "jacobian"})
+         "execute", "jacobian", "delay_params"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
@@ -266,7 +280,8 @@ class JaxBackend:
         for k in range(_batch_size(system, request.batch_params)):
             concrete.append({**concrete[0], **{n: np.asarray(v[k])
                                                for n, v in request.batch_params.items()}})
-        lengths, exact = static_delays(system, layout, concrete, dt, request.solver)
+        traced = frozenset(n for n, v in given.items() if not _concrete(v))
+        lengths, exact = static_delays(system, layout, concrete, dt, request.solver, traced)
         config = LoopConfig(request.solver, dt, n_steps, stride, n_samples, request.history,
                             lengths, exact, _outputs(system, request.outputs))
         sim = Simulation(handle, config, given, _initial_state(system, request),

@@ -11,6 +11,12 @@ Conventions (those of PyRates 1.x, see :class:`pyrates_core.backend.SimulationRe
   (``'initial'``). Buffers of states are written at the start of every step; buffers of
   algebraic variables are written with their value at the start of the step (a read of their
   own current value through a delay below two steps sees the previous step's value).
+* Edge delays are parameters too (:attr:`~pyrates_core.system.EdgeBundle.delay_param`): the
+  lags and interpolation coefficients are computed inside the loop from the traced delay
+  values (index = floor of the lag), so they can be batched and differentiated; only the
+  ring-buffer lengths and the "every lag on a step" flags are static (from the concrete values
+  of the request; a traced delay must stay within the buffer, whose length is rounded up to
+  a power of two).
 * The whole loop is one compiled function of the parameter values, the initial state and the
   input series: new parameter values do not recompile, and the function can be differentiated
   (``jax.grad``) and vectorized (``jax.vmap``, used for ``batch_params``).
@@ -30,6 +36,7 @@ from jax import lax
 from pyrates_backend_jax.codegen import Layout, edge_weight_vector
 from pyrates_backend_jax.delays import Read, buffer_length, exact_lags, make_read
 from pyrates_core.errors import SolverError
+from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 from pyrates_core.tableaus import tableau
 
@@ -79,13 +86,17 @@ def item_entries(system: SystemIR, layout: Layout, k: int, params: dict[str, Any
     item = layout.delayed[k]
     if item.bundle is not None:
         b = system.edges[item.bundle]
-        keep = b.delays > 0
+        keep = b.delays > 0  # the structure; the values come from the delay parameter
         w = params[b.weights]
         w = w[np.flatnonzero(keep)] if edge_weight_vector(system, item.bundle) else \
             jnp.broadcast_to(jnp.reshape(w, (-1,))[0] if jnp.size(w) == 1 else w,
                              (int(keep.sum()),))
-        return (b.delays[keep].astype(float), w, b.source_idx[keep].astype(np.int32),
-                b.target_idx[keep].astype(np.int32))
+        if b.delay_param is None:
+            d: Any = b.delays[keep].astype(float)
+        else:  # a traced argument: the interpolation coefficients follow it (jax.grad)
+            d = jnp.broadcast_to(jnp.real(jnp.reshape(params[b.delay_param], (-1,))),
+                                 (b.n_edges,))[np.flatnonzero(keep)]
+        return (d, w, b.source_idx[keep].astype(np.int32), b.target_idx[keep].astype(np.int32))
     tau = past_delay(system, item.past, params, jnp)
     n = item.n_out
     return jnp.broadcast_to(tau, (n,)), jnp.ones(n), np.arange(n, dtype=np.int32), None
@@ -246,16 +257,24 @@ def stage_offsets(solver: str) -> list[float]:
 
 
 def static_delays(system: SystemIR, layout: Layout, params: list[dict[str, Any]], dt: float,
-                  solver: str) -> tuple[tuple[int, ...], tuple[tuple[bool, ...], ...]]:
-    """Buffer lengths and exact-lag flags from the concrete delays of every parameter set."""
+                  solver: str, traced: frozenset[str] = frozenset()
+                  ) -> tuple[tuple[int, ...], tuple[tuple[bool, ...], ...]]:
+    """Buffer lengths and exact-lag flags from the concrete delays of every parameter set.
+
+    Delay parameters named in ``traced`` are differentiated (their values in ``params`` are
+    stand-ins): their reads always interpolate, so that the lag coefficients carry the
+    derivative (on a step the cubic stencil is exact anyway). Overrides of a bundle's delay
+    parameter are checked with :func:`pyrates_core.runtime.edge_delays` (errors name it).
+    """
     offsets = stage_offsets(solver)
     longest: dict[str, float] = {}
     exact: list[tuple[bool, ...]] = []
     for item in layout.delayed:
         if item.bundle is not None:
-            d = system.edges[item.bundle].delays
-            d = d[d > 0]
-            flags = tuple(exact_lags(d, dt, c) for c in offsets)
+            b = system.edges[item.bundle]
+            d = np.concatenate([edge_delays(system, b, p, dt)[b.delays > 0] for p in params])
+            flags = tuple(b.delay_param not in traced and exact_lags(d, dt, c)
+                          for c in offsets)
         else:
             d = np.concatenate([np.ravel(past_delay(system, item.past, p, np)) for p in params])
             flags = tuple(False for _ in offsets)

@@ -107,6 +107,7 @@ class JuliaBackend:
         """Simulate with the generated driver in Julia (needs a Julia installation)."""
         code: GeneratedCode = model.code
         system, layout = code.system, code.metadata["layout"]
+        runtime.refuse_delay_overrides(system, request, self.name)  # delays are in the code
         job, inputs, stride = _job(system, layout, request)
         start = time.perf_counter()
         data = run_job(Path(model.handle), code.func_name, job, inputs)

@@ -101,6 +101,7 @@ class MatlabBackend:
         """Simulate with the generated driver in GNU Octave."""
         code: GeneratedCode = model.code
         system, layout = code.system, code.metadata["layout"]
+        runtime.refuse_delay_overrides(system, request, self.name)  # delays are in the code
         job, n_steps, stride, series = _job(system, layout, request)
         start = time.perf_counter()
         timeout = code.options.extra.get("octave_timeout")

@@ -19,6 +19,7 @@ from pyrates_backend_numpy.solvers import (
     SOLVERS,
     ModelHandle,
     default_args,
+    follow_edge_params,
     integrate,
     warm_up,
 )
@@ -148,10 +149,11 @@ class NumpyBackend:
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute",
-         "batch", "jacobian"})
+         "batch", "jacobian", "delay_params"})
     """``batch``: the sets of ``request.batch_params`` run one after the other on the one loaded
     (and compiled) model (:func:`pyrates_core.runtime.run_batch`): no recompilation, but no
-    vectorized speed-up over separate calls either."""
+    vectorized speed-up over separate calls either. ``delay_params``: delay tables are built
+    at integration time from the (overridden) delay parameters."""
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
@@ -223,7 +225,9 @@ class NumpyBackend:
             _modules.move_to_end(key)
             handle = ModelHandle(_modules[key], layout, numba, code.system, code.func_name)
             code.metadata["compile_time"] = 0.0
-            return LoadedModel(code=code, path=path, func=getattr(handle.module, code.func_name),
+            return LoadedModel(code=code, path=path,
+                               func=follow_edge_params(handle,
+                                                       getattr(handle.module, code.func_name)),
                                args=default_args(handle), handle=handle)
         module_name = f"_pyrates_generated_{stem}_{next(_counter)}"
         import_path = path
@@ -237,13 +241,14 @@ class NumpyBackend:
         compile_time = 0.0
         if handle.numba:
             start = time.perf_counter()
-            warm_up(handle)
+            warm_up(handle, code.options)
             compile_time = time.perf_counter() - start
         code.metadata["compile_time"] = compile_time
         _modules[key] = module
         while len(_modules) > _MAX_CACHED:
             _modules.popitem(last=False)
-        return LoadedModel(code=code, path=path, func=getattr(module, code.func_name),
+        return LoadedModel(code=code, path=path,
+                           func=follow_edge_params(handle, getattr(module, code.func_name)),
                            args=default_args(handle), handle=handle)
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:

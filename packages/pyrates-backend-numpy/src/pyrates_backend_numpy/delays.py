@@ -62,10 +62,12 @@ from pyrates_core.tableaus import TABLEAUS
 
 __all__ = [
     "STAGE_OFFSETS",
+    "AdaptiveDelays",
     "BundlePlan",
     "ZeroHistoryMask",
     "DelayPlan",
     "DelayTable",
+    "FixedStepDelays",
     "adaptive_tables",
     "fixed_step_tables",
     "plan_delays",

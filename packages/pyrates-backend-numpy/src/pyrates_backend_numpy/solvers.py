@@ -24,9 +24,10 @@ Conventions
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -34,14 +35,18 @@ import numpy as np
 
 from pyrates_backend_numpy.codegen import LOOP, OBSERVE, Layout
 from pyrates_backend_numpy.delays import (
+    AdaptiveDelays,
+    DelayPlan,
+    FixedStepDelays,
     ZeroHistoryMask,
     adaptive_tables,
     fixed_step_tables,
     undelayed_arrays,
 )
 from pyrates_core.arg_layout import param_arguments
-from pyrates_core.backend import SimulationRequest, SimulationResult
+from pyrates_core.backend import CodegenOptions, SimulationRequest, SimulationResult
 from pyrates_core.errors import SolverError
+from pyrates_core.lowering import read_entries
 from pyrates_core.runtime import (
     SCIPY_METHODS,
     DenseHistory,
@@ -65,6 +70,7 @@ __all__ = [
     "SOLVERS",
     "ModelHandle",
     "default_args",
+    "follow_edge_params",
     "integrate",
     "warm_up",
 ]
@@ -85,6 +91,65 @@ class ModelHandle:
     numba: bool
     system: SystemIR
     func_name: str
+    tables: dict[tuple, FixedStepDelays | AdaptiveDelays] = field(default_factory=dict)
+    """Delay tables built for this model, by what they depend on (see :func:`delay_tables`)."""
+
+    def delay_tables(self, params: dict[str, np.ndarray], dt: float | None = None,
+                     stages: tuple[int, ...] = ()) -> Any:
+        """The delay tables for ``params``: fixed-step ones for step ``dt`` and ``stages``
+        (indices into :data:`~pyrates_backend_numpy.delays.STAGE_OFFSETS`), adaptive ones
+        for ``dt=None``.
+
+        Tables depend only on the step, the stages and the values of the weight, delay and
+        ``Past`` delay parameters of the delayed reads; they are built once for each such
+        combination (the last :data:`_MAX_TABLES` are kept), so that warming up, loading
+        and running a model build a run's tables once.
+        """
+        key = (dt, stages, _table_digest(self.system, self.layout.plan, params))
+        if key in self.tables:
+            found = self.tables.pop(key)
+            self.tables[key] = found
+            return found
+        built: FixedStepDelays | AdaptiveDelays = (
+            adaptive_tables(self.system, self.layout.plan, params) if dt is None else
+            fixed_step_tables(self.system, self.layout.plan, params, dt, stages))
+        self.tables[key] = built
+        while len(self.tables) > _MAX_TABLES:
+            self.tables.pop(next(iter(self.tables)))
+        return built
+
+
+_MAX_TABLES = 4
+"""Delay tables kept per loaded model (different steps, delays or weights)."""
+
+
+def _table_inputs(system: SystemIR, plan: DelayPlan) -> list[str]:
+    """Names of the parameters the delay tables of ``plan`` are built from."""
+    names: list[str] = []
+    for table in plan.tables:
+        if table.bundle is not None:
+            b = system.edges[table.bundle]
+            names += [b.weights] + ([b.delay_param] if b.delay_param else [])
+        elif table.past is not None:
+            names += sorted(s.name for s in table.past.args[1].free_symbols)
+    return list(dict.fromkeys(names))
+
+
+def _table_digest(system: SystemIR, plan: DelayPlan, params: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in _table_inputs(system, plan):
+        value = np.ascontiguousarray(params[name] if name in params else
+                                     system.params[name].value)
+        digest.update(name.encode() + value.dtype.str.encode() + str(value.shape).encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def _min_delay(system: SystemIR, plan: DelayPlan, params: dict[str, np.ndarray]) -> float:
+    """Shortest positive delay of any delayed read (inf without one)."""
+    ds = [d[d > 0] for d in (read_entries(system, t.read, params).delay for t in plan.tables)]
+    ds = [d for d in ds if d.size]
+    return float(min(d.min() for d in ds)) if ds else float("inf")
 
 
 # -- argument assembly ---------------------------------------------------------------------
@@ -132,7 +197,7 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     head = _param_args(system, layout, params)
     head += [np.asarray(system.inputs[i].default, system.value_dtype) for i in layout.inputs]
     head += _edge_args(system, layout, params)
-    delays = adaptive_tables(system, layout.plan, params)
+    delays = handle.delay_tables(params)
     sizes = system.symbol_sizes()
     windows = {s: np.zeros(len(delays.delays[s]) * sizes[s], system.value_dtype)
                for s in layout.history}
@@ -144,6 +209,62 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     _fill_initial_history(handle.module, layout, system, system.initial_state(), head,
                           windows, tables, write)
     return (*head, *(windows[s] for s in layout.history), *tables)
+
+
+def follow_edge_params(handle: ModelHandle, func: Callable[..., Any]) -> Callable[..., Any]:
+    """The vector field ``func(t, y, *args)`` with its edge arrays and delay tables following
+    its weight and delay arguments.
+
+    The generated function takes every parameter, but reads the edge weights (and delays)
+    through derived arguments (undelayed edge arrays, delay tables with the weights folded
+    in). The returned function rebuilds those from the weight and delay arguments whenever
+    they differ from the values they were built for, so that changing a weight or delay
+    argument gives what the model rebuilt with that value gives (for the same history
+    windows; a delay change that alters the number of distinct delays of a symbol, and with
+    it the window layout, is an error naming the parameter). ``py_func`` is the plain
+    generated function.
+    """
+    system, layout = handle.system, handle.layout
+    names = list(dict.fromkeys([b.weights for b in system.edges] +
+                               _table_inputs(system, layout.plan)))
+    pos = {n: layout.params.index(n) for n in names if n in layout.params}
+    if not pos:
+        return func
+    defaults = resolve_params(system, {})
+    n_head = len(layout.params) + len(layout.inputs)
+    n_edge = len(_edge_args(system, layout, defaults))
+    n_win = len(layout.history)
+    windows = {s: len(d) for s, d in handle.delay_tables(defaults).delays.items()}
+    built: dict[str, Any] = {"values": {n: np.array(defaults[n]) for n in pos}, "args": None}
+
+    def derived(values: dict[str, np.ndarray]) -> tuple[list[Any], list[Any]]:
+        params = resolve_params(system, values)
+        delays = handle.delay_tables(params)
+        for sym, count in windows.items():
+            if len(delays.delays[sym]) != count:
+                which = [n for n in pos if system.params[n].role == "delay"]
+                raise SolverError(
+                    f"delay parameter(s) {', '.join(which)}: the new delays give '{sym}' "
+                    f"{len(delays.delays[sym])} distinct delays instead of {count}, so its "
+                    "history window argument changes shape; call get_run_func again")
+        return _edge_args(system, layout, params), _flat(delays.tables)
+
+    def wrapped(t: Any, y: Any, *args: Any) -> Any:
+        values = {n: np.asarray(args[i]) for n, i in pos.items()}
+        if all(np.array_equal(v, built["values"][n]) for n, v in values.items()):
+            if built["args"] is None:
+                return func(t, y, *args)
+        else:
+            built["values"] = {n: np.array(v) for n, v in values.items()}
+            built["args"] = derived(values)
+        edges, tables = built["args"]
+        return func(t, y, *args[:n_head], *edges, *args[n_head + n_edge:n_head + n_edge + n_win],
+                    *tables)
+
+    wrapped.py_func = getattr(func, "py_func", func)  # type: ignore[attr-defined]
+    wrapped.__name__ = getattr(func, "__name__", "vector_field")
+    wrapped.__doc__ = func.__doc__
+    return wrapped
 
 
 # -- fixed step ------------------------------------------------------------------------------
@@ -177,7 +298,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     series = input_series(system, request.inputs, n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
     stages = ((0,), (0, 2), (0, 1, 2))[FIXED_METHODS.get(request.solver, 2)]
-    delays = fixed_step_tables(system, layout.plan, params, dt, stages)
+    delays = handle.delay_tables(params, dt, stages)
     sizes = system.symbol_sizes()
     bufs = {s: np.zeros(2 * delays.lengths[s] * sizes[s], system.value_dtype)
             for s in layout.history}
@@ -206,12 +327,21 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     return _FixedRun(args, rec, plan, mask)
 
 
-def warm_up(handle: ModelHandle) -> None:
-    """Compile the numba loop by running zero steps with arguments of the right types."""
+def warm_up(handle: ModelHandle, options: CodegenOptions | None = None) -> None:
+    """Compile the numba loop by running zero steps with arguments of the right types.
+
+    With the code-generation ``options`` the warm-up uses their solver and step size, so
+    that a first run with them and the default parameters reuses its delay tables.
+    """
     system = handle.system
-    delays = adaptive_tables(system, handle.layout.plan, resolve_params(system, {}))
-    dt = min(1.0, delays.min_delay)
-    request = SimulationRequest(simulation_time=dt, step_size=dt)
+    min_delay = _min_delay(system, handle.layout.plan, resolve_params(system, {}))
+    dt = min(1.0, min_delay)
+    solver = "euler"
+    if options is not None and options.solver in FIXED_METHODS:
+        solver = options.solver
+        if options.step_size and options.step_size <= min_delay * (1 + 1e-9):
+            dt = float(options.step_size)
+    request = SimulationRequest(simulation_time=dt, step_size=dt, solver=solver)
     run = _prepare_fixed(handle, request, 1, 1, 0, system.initial_state())
     getattr(handle.module, LOOP)(0, system.initial_state(), 0, 0, *run.args)
 
@@ -279,7 +409,7 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     head = _param_args(system, layout, params)
     series = input_series(system, request.inputs, plan.n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
-    delays = adaptive_tables(system, layout.plan, params)
+    delays = handle.delay_tables(params)
     tables = _flat(delays.tables)
     func = getattr(module, handle.func_name)
     observe = getattr(module, OBSERVE)

@@ -24,6 +24,7 @@ import tensorflow as tf
 from pyrates_backend_tensorflow.codegen import OBSERVE, Layout
 from pyrates_core.backend import SimulationRequest
 from pyrates_core.errors import DivergenceError, SolverError
+from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
@@ -128,6 +129,14 @@ def _reads(h: Handle, params: dict[str, tf.Tensor], delay_overrides: dict[int, t
         if kind == "bundle":
             b, bp = system.edges[k], plan.bundles[k]
             d = delay_overrides.get(k)
+            if d is None and b.delay_param is not None:  # the delay parameter, checked
+                v = params[b.delay_param]
+                if int(v.shape[0]) != 1:
+                    raise SolverError(f"delay parameter '{b.delay_param}': the tensorflow "
+                                      "backend takes one value per run (no 'delay_params' "
+                                      "batches)")
+                edge_delays(system, b, {b.delay_param: np.asarray(v[0])})
+                d = tf.cast(tf.broadcast_to(tf.reshape(v[0], [-1]), [b.n_edges]), dtype)
             d = _tensor(b.delays, dtype) if d is None else d
             dl = np.flatnonzero(bp.delayed)
             reads.append((b.source, b.source_idx[dl], tf.gather(d, dl)))

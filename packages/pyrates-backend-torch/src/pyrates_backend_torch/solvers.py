@@ -21,6 +21,7 @@ import torch
 from pyrates_backend_torch.codegen import OBSERVE, Layout
 from pyrates_core.backend import SimulationRequest
 from pyrates_core.errors import DivergenceError, SolverError
+from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
@@ -124,6 +125,13 @@ def _reads(h: Handle, params: dict[str, torch.Tensor],
         if kind == "bundle":
             b, bp = system.edges[k], plan.bundles[k]
             d = delay_overrides.get(k)
+            if d is None and b.delay_param is not None:  # the delay parameter, checked
+                v = params[b.delay_param]
+                if v.shape[0] != 1:
+                    raise SolverError(f"delay parameter '{b.delay_param}': the torch backend "
+                                      "takes one value per run (no 'delay_params' batches)")
+                edge_delays(system, b, {b.delay_param: v[0].detach().cpu().numpy()})
+                d = torch.broadcast_to(v[0].reshape(-1), (b.n_edges,)).to(dtype)
             d = _tensor(b.delays, dtype, h.device) if d is None else d
             if d.dim() > 1:
                 raise SolverError(f"edge bundle '{b.name}': delays cannot carry a batch axis")

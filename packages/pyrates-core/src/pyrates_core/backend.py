@@ -46,6 +46,8 @@ CAPABILITIES: frozenset[str] = frozenset({
     "complex",       # complex-valued systems
     "float32",       # float_precision='float32'
     "batch",         # SimulationRequest.batch_params: B parameter sets in one compiled model
+    "delay_params",  # edge delays are run-time values: EdgeBundle.delay_param overrides (and
+                     # batches) are honoured without regenerating code (runtime.edge_delays)
     "grad",          # results are differentiable w.r.t. parameters (autograd frameworks)
     "gpu",           # can run on a GPU (option 'device')
     "jit",           # compiles the time loop to machine code

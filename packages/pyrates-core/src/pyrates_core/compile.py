@@ -427,10 +427,15 @@ class _Builder:
         k = len(self.bundles)
         wname = self.fresh(f"w_{tgt.symbol.name}_{source}")
         self.params[wname] = ParameterSpec(wname, np.asarray(w, dtype=float), role="weight")
+        delays = np.asarray(d, dtype=float)
+        dname = None
+        if np.any(delays > 0):  # delays are parameters: read at run time (EdgeBundle docs)
+            dname = self.fresh(f"d_{tgt.symbol.name}_{source}")
+            self.params[dname] = ParameterSpec(dname, delays.copy(), role="delay")
         self.bundles.append(EdgeBundle(
             name=f"edges_{k}", source=source, n_source=n_source, n_target=len(tgt.labels),
             source_idx=np.asarray(sidx, dtype=np.int64), target_idx=np.asarray(tidx, np.int64),
-            weights=wname, delays=np.asarray(d, dtype=float)))
+            weights=wname, delays=delays, delay_param=dname))
         tgt.extra.append(EdgeSum(sp.Symbol(source), sp.Integer(k)))
 
     def _add_gamma(self, src: _Var, tgt: _Var, rows: list) -> None:
@@ -519,6 +524,7 @@ class _Builder:
     def _prune_params(self) -> None:
         """Drop constants that no equation uses (e.g. symbols removed by 'replace')."""
         used: set[str] = {b.weights for b in self.bundles}
+        used |= {b.delay_param for b in self.bundles if b.delay_param is not None}
         for expr in [*self.derivs, *(a.expr for a in self.assigns.values())]:
             used |= {s.name for s in expr.free_symbols}
         self.params = {k: v for k, v in self.params.items() if k in used}

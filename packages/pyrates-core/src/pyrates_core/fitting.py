@@ -1,7 +1,8 @@
 """Backend-neutral hook for gradient-based fitting (backends with the ``grad`` capability).
 
 The frontend's ``fit`` turns template paths into :class:`Trainable` entries (system
-parameters, edge weights, which are parameters too, and edge delays), builds a
+parameters, edge weights and edge delays, which are parameters too: a delayed bundle's delay
+parameter, role ``'delay'``), builds a
 :class:`FitRequest` and hands it to the backend's :meth:`GradientBackend.fit`, which runs the
 optimisation loop with its framework's autodiff and optimizers. A new differentiable backend
 (e.g. JAX with optax) plugs in by implementing :class:`GradientBackend`.
@@ -43,7 +44,10 @@ class Trainable:
     name: str
     """The user's name, e.g. ``'p1/qif_op/tau'`` or ``'p1/qif_op/r->p2/qif_op/r_in:weight'``."""
     kind: str
-    """``'param'`` (a system parameter, edge weights included) or ``'delay'`` (edge delays)."""
+    """``'param'`` (a system parameter: edge weights and edge delays included, the latter
+    through a bundle's delay parameter, :attr:`~pyrates_core.system.EdgeBundle.delay_param`)
+    or ``'delay'`` (the fixed delays of a bundle without a delay parameter, patched by the
+    backend)."""
     target: str
     """Parameter name (kind ``param``) or edge-bundle index as a string (kind ``delay``)."""
     index: np.ndarray

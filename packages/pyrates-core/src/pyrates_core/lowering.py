@@ -6,9 +6,11 @@ Delays
     the history of one *source symbol* (a state or an assignment). :func:`read_entries` lists
     a read's entries ``(out, src, delay, edge)``: output element, source element, delay (in
     the model's time unit, computed from the *current* parameter values, so delays may be
-    parameters) and the index of the edge whose weight applies (``-1``: weight 1, for
-    ``Past``). Weights are *not* folded in: a backend multiplies by ``weights[edge]`` at run
-    time (autograd reaches them) or folds them into its own tables (the NumPy backend).
+    parameters; an edge bundle's come from its delay parameter through
+    :func:`pyrates_core.runtime.edge_delays`) and the index of the edge whose weight applies
+    (``-1``: weight 1, for ``Past``). Weights are *not* folded in: a backend multiplies by
+    ``weights[edge]`` at run time (autograd reaches them) or folds them into its own tables
+    (the NumPy backend).
 
     For fixed-step solvers the history of a symbol of size ``N`` is a window of ``L`` rows
     (row ``L - 1`` the newest step, :func:`window_length`); :func:`stage_taps` turns the
@@ -47,6 +49,7 @@ from pyrates_core.functions import (
     Roll,
     Slice,
 )
+from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 
 __all__ = [
@@ -83,7 +86,10 @@ class DelayRead:
         """Human-readable name for error messages."""
         if self.past is not None:
             return f"Past term {self.past}"
-        return f"edge bundle '{system.edges[self.bundle or 0].name}'"
+        b = system.edges[self.bundle or 0]
+        if b.delay_param is not None:
+            return f"edge bundle '{b.name}' (delay parameter '{b.delay_param}')"
+        return f"edge bundle '{b.name}'"
 
 
 def delay_reads(system: SystemIR) -> list[DelayRead]:
@@ -129,10 +135,11 @@ def read_entries(system: SystemIR, read: DelayRead,
     params = params or {}
     if read.bundle is not None:
         b = system.edges[read.bundle]
-        keep = np.flatnonzero(b.delays > 0)
+        keep = np.flatnonzero(b.delays > 0)  # the structure; the values may be overridden
+        delays = edge_delays(system, b, params)
         return ReadEntries(b.target_idx[keep].astype(np.int64),
                            b.source_idx[keep].astype(np.int64),
-                           b.delays[keep].astype(float), keep.astype(np.int64))
+                           delays[keep], keep.astype(np.int64))
     assert read.past is not None
     tau = read.past.args[1]
     syms = sorted(tau.free_symbols, key=sp.default_sort_key)

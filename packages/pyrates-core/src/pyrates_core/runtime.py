@@ -15,6 +15,9 @@ and result classes of :mod:`pyrates_core.backend`:
   step, zero or initial pre-history) that delayed reads are served from;
 * :func:`run_adaptive` - a scipy ``solve_ivp``-method driver for any right-hand side
   ``fun(t, y)``, recording at the row times and reporting each accepted step;
+* :func:`edge_delays` - the per-edge delays of a bundle a run uses (its delay parameter with
+  the overrides applied), checked against the compiled structure, and
+  :func:`refuse_delay_overrides` for backends that compile the delays into their code;
 * :func:`run_batch` - the loop fallback for ``request.batch_params`` on backends without the
   ``batch`` capability (one compiled model, one integration per parameter set).
 """
@@ -30,7 +33,7 @@ import numpy as np
 
 from pyrates_core.backend import HISTORY_MODES, SimulationRequest, SimulationResult
 from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
-from pyrates_core.system import SystemIR
+from pyrates_core.system import EdgeBundle, SystemIR
 
 __all__ = [
     "SCIPY_METHODS",
@@ -40,11 +43,13 @@ __all__ = [
     "batch_size",
     "check_history",
     "divergence_error",
+    "edge_delays",
     "initial_state",
     "input_max_step",
     "input_series",
     "inputs_at",
     "plan_recording",
+    "refuse_delay_overrides",
     "resolve_params",
     "run_adaptive",
     "run_batch",
@@ -116,6 +121,81 @@ def resolve_params(system: SystemIR, overrides: dict[str, Any]) -> dict[str, np.
             new = new.reshape(old.shape)
         values[name] = new
     return values
+
+
+def edge_delays(system: SystemIR, bundle: EdgeBundle | int,
+                params: dict[str, Any] | None = None,
+                step_size: float | None = None) -> np.ndarray:
+    """Per-edge delays of ``bundle`` (an :class:`EdgeBundle` or its index) for one run.
+
+    The values are those of the bundle's delay parameter (:attr:`EdgeBundle.delay_param`),
+    taken from ``params`` (parameter name -> value, e.g. :func:`resolve_params`' result or
+    ``request.param_values``) where it is given and from ``system.params`` otherwise;
+    bundles without a delay parameter have the fixed :attr:`EdgeBundle.delays`. The
+    structure is fixed at compile time: an edge compiled undelayed must stay at 0, and a
+    delayed edge needs a positive delay, at least ``step_size`` if given (fixed-step
+    solvers); anything else is a :class:`~pyrates_core.errors.SolverError` naming the
+    parameter.
+    """
+    b = system.edges[bundle] if isinstance(bundle, (int, np.integer)) else bundle
+    name = b.delay_param
+    if name is None:
+        return np.asarray(b.delays, dtype=float)
+    given = params is not None and name in params
+    raw = params[name] if given else system.params[name].value  # type: ignore[index]
+    value = np.asarray(raw)
+    if value.dtype.kind == "c":
+        value = value.real
+    if value.size not in (1, b.n_edges):
+        raise SolverError(f"delay parameter '{name}' of edge bundle '{b.name}' needs "
+                          f"{b.n_edges} values (one per edge), got shape {value.shape}")
+    delays = np.broadcast_to(value.astype(float).reshape(-1), (b.n_edges,))
+    structural = np.asarray(b.delays) > 0
+    moved = np.flatnonzero(~structural & (delays != 0))
+    if moved.size:
+        raise SolverError(f"delay parameter '{name}': edge {int(moved[0])} of bundle "
+                          f"'{b.name}' was compiled without a delay, so its delay must stay 0 "
+                          f"(got {delays[moved[0]]:g}); give it a delay when building the "
+                          "model to make it adjustable")
+    bad = np.flatnonzero(structural & ~(delays > 0))
+    if bad.size:
+        raise SolverError(f"delay parameter '{name}': edge {int(bad[0])} of bundle '{b.name}' "
+                          f"is a delayed edge and needs a positive delay, got "
+                          f"{delays[bad[0]]:g} (removing a delay changes the model's "
+                          "structure: rebuild the model with delay 0 instead)")
+    if step_size is not None:
+        short = np.flatnonzero(structural & (delays < step_size * (1 - 1e-9)))
+        if short.size:
+            raise SolverError(f"delay parameter '{name}': edge {int(short[0])} of bundle "
+                              f"'{b.name}' has delay {delays[short[0]]:g}, shorter than the "
+                              f"step size {step_size:g}; delays must be at least one step "
+                              "(reduce step_size)")
+    return np.array(delays)
+
+
+def refuse_delay_overrides(system: SystemIR, request: SimulationRequest, backend: str) -> None:
+    """Raise if ``request`` changes a delay parameter, for backends that compile the delays
+    into their code (without the ``delay_params`` capability), so that a delay override is
+    never silently replaced by the compiled delays. Values equal to the compiled ones pass.
+    """
+    for b in system.edges:
+        name = b.delay_param
+        if name is None:
+            continue
+        default = np.asarray(system.params[name].value)
+        given = [("param_values", request.param_values[name])] \
+            if name in request.param_values else []
+        if name in request.batch_params:
+            given += [("batch_params", v) for v in np.asarray(request.batch_params[name])]
+        for where, value in given:
+            arr = np.asarray(value)
+            if arr.size not in (1, default.size) or not np.array_equal(
+                    np.broadcast_to(arr.reshape(-1), default.shape), default):
+                raise SolverError(
+                    f"{where}['{name}']: backend '{backend}' compiles edge delays into its "
+                    "code (it has no 'delay_params' capability), so the delay parameter "
+                    f"of edge bundle '{b.name}' cannot change at run time; rebuild the "
+                    "model with the new delays instead")
 
 
 def initial_state(system: SystemIR, request: SimulationRequest) -> np.ndarray:

@@ -20,6 +20,13 @@ Semantics that every backend must honour
   the model's time unit and zero for undelayed edges.  ``x`` is always a symbol (a state or an
   assignment). Backends that keep a history of ``x`` for delayed edges record it at every
   accepted step.
+* Edge delays are parameters: a bundle with delayed edges names a per-edge parameter of role
+  ``'delay'`` (:attr:`EdgeBundle.delay_param`). Which edges are delayed is structure, fixed at
+  compile time (:attr:`EdgeBundle.delays` ``> 0``); the delay *values* are read at run time
+  from that parameter, with the request's overrides, through
+  :func:`pyrates_core.runtime.edge_delays` (an override of a delayed edge to 0, or below
+  one step for fixed-step solvers, is an error naming the parameter). Backends that do so
+  declare the capability ``'delay_params'``.
 * ``Past(x, tau)`` is the value of the symbol ``x`` at time ``t - tau``.
 * Pre-history: a delayed read (delayed ``EdgeSum`` or ``Past``) of a time before ``t = 0``
   returns 0 (``SimulationRequest.history='zero'``, PyRates 1.x) or the initial value of the
@@ -147,7 +154,14 @@ class EdgeBundle:
     weights: str
     """Name of the parameter (in :attr:`SystemIR.params`) holding the per-edge weights."""
     delays: np.ndarray
-    """float array, one entry per edge, in the model's time unit (0 = no delay)."""
+    """float array, one entry per edge, in the model's time unit (0 = no delay): the
+    *structure* and the compiled default. Which edges are delayed (``delays > 0``) is fixed
+    here; the delay *values* a run uses are those of :attr:`delay_param` (see
+    :func:`pyrates_core.runtime.edge_delays`)."""
+    delay_param: str | None = None
+    """Name of the parameter (role ``'delay'``, one value per edge, 0 for the undelayed
+    edges) holding the delays at run time, so that they can be overridden, batched and
+    differentiated like the weights; ``None``: the delays are :attr:`delays`, fixed."""
 
     @property
     def n_edges(self) -> int:
@@ -218,7 +232,9 @@ class SystemIR:
         need: dict[str, float] = {}
         for b in self.edges:
             if b.delayed:
-                need[b.source] = max(need.get(b.source, 0.0), float(b.delays.max()))
+                delays = b.delays if b.delay_param is None else np.real(
+                    np.asarray(self.params[b.delay_param].value))
+                need[b.source] = max(need.get(b.source, 0.0), float(np.max(delays)))
         exprs = list(self.derivatives) + [a.expr for a in self.assignments]
         for expr in exprs:
             for p in expr.atoms(Past):

@@ -9,7 +9,8 @@ A backend package tests itself with either
 
 The kit is capability-driven: it runs what the backend claims in ``capabilities``
 (``execute``; delayed cases with ``delays``; adaptive solvers, those whose ``SolverSpec`` says
-``adaptive``, with ``adaptive`` and tight tolerances; the batch check with ``batch``), and
+``adaptive``, with ``adaptive`` and tight tolerances; the batch check with ``batch``; delay
+overrides equal to rebuilt systems with ``delay_params``), and
 every solver generates its own code (``CodegenOptions.solver``). Rows follow the PyRates 1.x
 convention: ``t_k = k * sampling_step_size`` for ``k = 0..n-1``, row 0 holding the initial
 state, and ``final_state`` the state at ``T`` (checked where a case knows it). Delayed cases
@@ -70,6 +71,8 @@ __all__ = [
     "BackendConformance",
     "ReferenceCase",
     "check_jacobian",
+    "check_delay_params",
+    "delay_param_system",
     "delay_solution",
     "reference_cases",
     "run_conformance",
@@ -524,6 +527,61 @@ def check_batch(backend: Backend, tmp_path: Path,
     return failures
 
 
+def delay_param_system(delays: Any = (0.5, 0.3)) -> SystemIR:
+    """Two units ``x' = -x + 1 + EdgeSum(x)`` with delayed edges ``0 -> 1`` and ``1 -> 0``
+    (delays ``delays``) and an undelayed self-edge of unit 0; the delays are the bundle's
+    delay parameter ``d`` (:attr:`~pyrates_core.system.EdgeBundle.delay_param`).
+    """
+    x = sp.Symbol("x")
+    d = np.array([float(delays[0]), float(delays[1]), 0.0])
+    bundle = EdgeBundle("ring", "x", 2, 2, np.array([0, 1, 0]), np.array([1, 0, 0]), "w", d,
+                        delay_param="d")
+    params = {"w": ParameterSpec("w", np.array([0.8, -0.6, -0.5]), role="weight"),
+              "d": ParameterSpec("d", d.copy(), role="delay")}
+    return SystemIR([_state("x", 0, np.array([1.0, 0.2]))], [-x + 1 + EdgeSum(x, 0)], params,
+                    {}, [], [bundle])
+
+
+def check_delay_params(backend: Backend, tmp_path: Path,
+                       extra: dict[str, Any] | None = None) -> list[str]:
+    """With the ``delay_params`` capability: overriding a bundle's delay parameter (on and off
+    the step grid) equals the system rebuilt with those delays (1e-12); with ``batch`` too,
+    a batch over the delay parameter equals the single runs.
+    """
+    caps: frozenset[str] = getattr(backend, "capabilities", frozenset())
+    if "delay_params" not in caps or "execute" not in caps:
+        return []
+    new = [np.array([0.73, 0.21, 0.0]), np.array([0.4, 0.55, 0.0])]
+    failures = []
+    base = delay_param_system()
+    for solver in _solvers(backend):
+        case = ReferenceCase("delay_params", base, 3.0, 0.01, {"x": ("x", _all(2))},
+                             lambda t: {}, {})
+        model = _load(backend, case, tmp_path, solver, extra or {})
+        request = _request(case, solver)
+        singles = []
+        for d in new:
+            got = backend.integrate(model, _replace(request, param_values={"d": d}))
+            rebuilt = _replace(case, system=delay_param_system(d[:2]))
+            ref = backend.integrate(_load(backend, rebuilt, tmp_path, solver, extra or {}),
+                                    request)
+            err = float(np.max(np.abs(np.asarray(got.outputs["x"]) - ref.outputs["x"])))
+            if not err <= 1e-12:
+                failures.append(f"delay_params/{solver}: delays {d[:2].tolist()} by override "
+                                f"differ from the rebuilt system by {err:.3g}")
+            singles.append(np.asarray(got.outputs["x"]))
+        if "batch" in caps:
+            batched = backend.integrate(model, _replace(request, batch_params={"d": np.stack(new)}))
+            out = np.asarray(batched.outputs["x"])
+            for b, single in enumerate(singles):
+                err = float(np.max(np.abs(out[b] - single))) if out.shape[1:] == single.shape \
+                    else np.inf
+                if not err <= 1e-12:
+                    failures.append(f"delay_params/{solver}: batch set {b} differs from its "
+                                    f"single run by {err:.3g}")
+    return failures
+
+
 def check_protocol(backend: Any) -> list[str]:
     """The attributes and methods of :class:`~pyrates_core.backend.Backend`."""
     failures = []
@@ -615,6 +673,7 @@ def run_conformance(backend: Backend, tmp_path: Path,
     failures += check_convergence_orders(backend, tmp_path, extra)
     failures += check_batch(backend, tmp_path, extra)
     failures += check_jacobian(backend, tmp_path)
+    failures += check_delay_params(backend, tmp_path, extra)
     return failures
 
 
@@ -688,6 +747,10 @@ class BackendConformance:
     def test_batch(self, backend: Backend, tmp_path: Path) -> None:
         """Batched parameter sets equal single runs (backends with 'batch')."""
         self._assert(check_batch(backend, tmp_path, self.codegen_extra))
+
+    def test_delay_params(self, backend: Backend, tmp_path: Path) -> None:
+        """Delay-parameter overrides equal rebuilt systems (backends with 'delay_params')."""
+        self._assert(check_delay_params(backend, tmp_path, self.codegen_extra))
 
     def test_custom_functions(self, backend: Backend, tmp_path: Path) -> None:
         """Every custom IR function printed and evaluated correctly."""

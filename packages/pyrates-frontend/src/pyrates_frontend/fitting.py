@@ -125,11 +125,20 @@ def _locate(system: SystemIR, params: list[Any], initial: list[float]) -> list[T
         else:
             for i, b in enumerate(system.edges):
                 hit = np.flatnonzero(b.delays == marker)
-                if hit.size:
-                    b.delays = b.delays.copy()
-                    b.delays[hit] = initial[k]
+                if not hit.size:
+                    continue
+                b.delays = b.delays.copy()  # the compiled default follows the initial value
+                b.delays[hit] = initial[k]
+                if b.delay_param is None:  # a hand-built bundle: delays patched directly
                     found = Trainable(name, "delay", str(i), hit, initial[k])
                     break
+                # the delay parameter is trained like any parameter (the backend reads it)
+                p = system.params[b.delay_param]
+                value = np.array(p.value, dtype=float)
+                value.reshape(-1)[hit] = initial[k]
+                p.value = value
+                found = Trainable(name, "param", b.delay_param, hit, initial[k])
+                break
         if found is None:
             raise VariableNotFoundError(
                 f"fit: '{name}' is not a trainable quantity of the compiled model (it must be a "

@@ -6,9 +6,16 @@ sweep compiles the model with a distinct *marker* value in every target and look
 markers among the parameter arrays of the :class:`~pyrates_core.system.SystemIR`. A grid column
 is *free* when a second probe with other markers changes nothing but those parameter
 elements: its sets then run through one compiled model with ``param_values`` or
-``batch_params``. Any other column is *structural* (today edge delays, and e.g. initial
-values and gamma-kernel spreads); sets are grouped by its values and each group is compiled
-once.
+``batch_params``. Any other column is *structural* (e.g. initial values and gamma-kernel
+spreads); sets are grouped by its values and each group is compiled once.
+
+Edge delays are parameters of the IR (a bundle's delay parameter, see
+:attr:`~pyrates_core.system.EdgeBundle.delay_param`). For a backend with the
+``delay_params`` capability only *which* edges are delayed is structure, so a delay column is
+free: its sets run through one system, one generated code and one load (as batch columns
+where the backend batches). For other backends the delay values count as structure and a
+delay column stays structural (one system per delay value), so that no backend silently
+runs with the compiled default delays.
 """
 
 from __future__ import annotations
@@ -107,8 +114,16 @@ def locate(system: SystemIR, marks: Mapping[Target, float]) -> dict[Target, list
     return out
 
 
-def _structure(system: SystemIR) -> tuple:
-    """Everything of a system except its parameter values."""
+def _structure(system: SystemIR, delay_params: bool = False) -> tuple:
+    """Everything of a system except its parameter values.
+
+    ``delay_params``: edge delays that are parameters count by which edges are delayed only
+    (their values are the delay parameter's).
+    """
+    def delays(b: Any) -> bytes:
+        d = np.asarray(b.delays)
+        return (d > 0).tobytes() if delay_params and b.delay_param is not None else d.tobytes()
+
     return (
         tuple((s.name, s.start, s.labels, s.init.tobytes()) for s in system.states),
         tuple(str(d) for d in system.derivatives),
@@ -116,7 +131,7 @@ def _structure(system: SystemIR) -> tuple:
         tuple((i.name, i.size, tuple(i.labels), np.asarray(i.default).tobytes())
               for i in system.inputs.values()),
         tuple((b.name, b.source, b.n_source, b.n_target, b.source_idx.tobytes(),
-               b.target_idx.tobytes(), b.weights, np.asarray(b.delays).tobytes())
+               b.target_idx.tobytes(), b.weights, b.delay_param, delays(b))
               for b in system.edges),
         tuple((n, np.shape(p.value), np.asarray(p.value).dtype.str, tuple(p.labels))
               for n, p in system.params.items()),
@@ -134,17 +149,18 @@ def _changed(a: SystemIR, b: SystemIR) -> set[tuple[str, int]]:
 
 
 def probe_columns(model: CircuitTemplate, targets: Sequence[Target],
-                  scale: Mapping[str, float], **compile_kw: Any
-                  ) -> tuple[list[str], list[str], SystemIR]:
+                  scale: Mapping[str, float], *, delay_params: bool = False,
+                  **compile_kw: Any) -> tuple[list[str], list[str], SystemIR]:
     """Split the grid columns into free and structural ones (see the module docstring).
 
-    Also returns the system compiled with the first markers in every target (it serves the
-    sweep directly when no column is structural).
+    ``delay_params``: the backend has the ``delay_params`` capability (delay values are
+    run-time parameters). Also returns the system compiled with the first markers in every
+    target (it serves the sweep directly when no column is structural).
     """
     columns = list(dict.fromkeys(t.column for t in targets))
     a_marks = markers(targets, scale)
     base = compile_with(model, a_marks, **compile_kw)
-    shape = _structure(base)
+    shape = _structure(base, delay_params)
     where = locate(base, a_marks)
     shifted = markers(targets, scale, 3.3e-3)
 
@@ -153,7 +169,7 @@ def probe_columns(model: CircuitTemplate, targets: Sequence[Target],
         b_marks = {**a_marks, **{t: shifted[t] for t in mine}}
         other = compile_with(model, b_marks, **compile_kw)
         expected = {(name, int(i)) for t in mine for name, idx in where[t] for i in idx}
-        return (all(where[t] for t in mine) and _structure(other) == shape
+        return (all(where[t] for t in mine) and _structure(other, delay_params) == shape
                 and _changed(base, other) == expected
                 and all(_holds(other, where[t], b_marks[t]) for t in mine))
 

@@ -4,7 +4,9 @@ The model is compiled once with marker values in the swept places (see
 :mod:`pyrates_sweep.probe`); every parameter set is then a set of parameter overrides of that
 one generated and loaded model, run in chunks: as one batched integration on backends with the
 ``batch`` capability, else set by set. Columns whose values change the structure of the
-compiled system (today: edge delays) group the sets; each group is compiled once.
+compiled system (initial values, gamma spreads; edge delays on backends without the
+``delay_params`` capability) group the sets; each group is compiled once. On backends with
+``delay_params`` an edge-delay column is a parameter column like any other.
 """
 
 from __future__ import annotations
@@ -142,7 +144,9 @@ def grid_search(circuit_template: CircuitTemplate | str,
     rows = [{str(c): _scalar(v) for c, v in zip(table.columns, r, strict=True)}
             for r in table.itertuples(index=False, name=None)]
     scale = {str(c): _scale(table[c]) for c in table.columns}
-    free, structural, probed = probe_columns(model, targets, scale, **compile_kw)
+    free, structural, probed = probe_columns(model, targets, scale,
+                                             delay_params="delay_params" in be.capabilities,
+                                             **compile_kw)
     groups = _groups(rows, structural)
     a_marks = markers(targets, scale)
 
