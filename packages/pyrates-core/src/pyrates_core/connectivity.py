@@ -47,7 +47,12 @@ class ConnectionDef:
         """
         where = f"connection {source} -> {target}"
         if hasattr(weights, "tocoo"):
-            coo = weights.tocoo()
+            # canonical row-major order (targets, then sources ascending), duplicates summed:
+            # the same entry order as add_edges_from_matrix, so the same generated tables
+            csr = weights.tocsr(copy=True) if hasattr(weights, "tocsr") else weights
+            csr.sum_duplicates()
+            csr.sort_indices()
+            coo = csr.tocoo()
             rows, cols, vals = (np.asarray(coo.row, np.int64), np.asarray(coo.col, np.int64),
                                 np.asarray(coo.data, dtype=float))
             keep = vals != 0

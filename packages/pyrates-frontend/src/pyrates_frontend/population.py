@@ -67,7 +67,7 @@ class PopulationTemplate:
                         f"'{self.node.path}' has shape {value.shape}; populations need "
                         "scalar variables (one per unit)")
                 op.variables[var] = decl.copy(np.full(self.n, value.reshape(())[()]))
-        return NodeDef(base.operators, self.node.name)
+        return NodeDef(base.operators, self.node.name, units=self.n)
 
 
 class Connectivity:
