@@ -148,7 +148,7 @@ def test_population_jacobian_matches_explicit():
 
 def test_population_errors():
     """Bad input is named: wrong parameter length, unknown parameter, weights not 2-D,
-    weights addressing units that do not exist, edge templates (not supported yet)."""
+    weights addressing units that do not exist, an edge that is no edge template."""
     node = NodeTemplate.from_yaml(WC)
     with pytest.raises(TemplateError, match="needs a scalar or 4 values"):
         PopulationTemplate("e", node, 4, params={"rate_op/tau": [1.0, 2.0]})
@@ -156,7 +156,7 @@ def test_population_errors():
         PopulationTemplate("e", node, 4, params={"rate_op/nope": 1.0})
     with pytest.raises(TemplateError, match="matrix"):
         Connectivity("e/rate_op/r", "e/se_op/r_in", np.ones(4))
-    with pytest.raises(TemplateError, match="not supported yet"):
+    with pytest.raises(TemplateError, match="EdgeTemplate"):
         Connectivity("e/rate_op/r", "e/se_op/r_in", np.ones((4, 4)), edge=object())
     c = CircuitTemplate("bad", populations=[PopulationTemplate("e", node, 4)],
                         connections=[Connectivity("e/rate_op/r", "e/se_op/r_in",

@@ -29,7 +29,7 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
-from pyrates_core.connectivity import wire_connections
+from pyrates_core.connectivity import expand_connection_operators, wire_connections
 from pyrates_core.delays import gamma_chain
 from pyrates_core.edge_blocks import EdgeBlock
 from pyrates_core.edge_nodes import expand_edge_operators
@@ -600,6 +600,7 @@ def compile_network(network: NetworkDef, *, vectorize: bool = True,
             raise TemplateError(
                 f"edge {e.source} -> {e.target}: unknown attribute(s) {sorted(e.attrs)}; an edge "
                 "without template takes 'weight', 'delay' and 'spread'")
+    network = expand_connection_operators(network)
     connections = list(network.connections)
     network = expand_edge_operators(network)
     b = _Builder(network, vectorize, inputs or set(), float_precision)

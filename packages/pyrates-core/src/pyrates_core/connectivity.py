@@ -10,14 +10,17 @@ without creating one Python object per entry: building costs O(non-zero weights)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from pyrates_core.edge_nodes import attr_target, free_inputs, output_variable
 from pyrates_core.errors import TemplateError
+from pyrates_core.model import NetworkDef, NodeDef, OperatorDef
 
-__all__ = ["ConnectionDef", "wire_connections"]
+__all__ = ["ConnectionDef", "expand_connection_operators", "wire_connections"]
 
 
 @dataclass
@@ -37,13 +40,23 @@ class ConnectionDef:
     """Per-entry delays (model time unit), or None for none."""
     spreads: np.ndarray | None = None
     """Per-entry standard deviations of gamma-distributed delays, or None."""
+    operators: dict[str, OperatorDef] = field(default_factory=dict)
+    """Operators of an edge template evaluated on every entry (empty: plain weighted sums)."""
+    template: str = ""
+    """Name of that edge template (error messages, group names)."""
+    edge_values: dict[str, Any] = field(default_factory=dict)
+    """Edge-operator variable (``var``, ``op/var`` or ``template/op/var``) -> ``'source'`` (it
+    receives the delayed source), a variable path of the source or target node (it receives
+    that variable at the entry's source or target element), a scalar, or per-entry values."""
 
     @classmethod
     def from_matrix(cls, source: str, target: str, weights: Any, delays: Any = None,
-                    spread: Any = None) -> ConnectionDef:
+                    spread: Any = None, edge_values: dict[str, Any] | None = None
+                    ) -> ConnectionDef:
         """Entries of a ``(n_target, n_source)`` matrix (dense, or anything with ``tocoo()``
         such as ``scipy.sparse`` matrices); ``delays``/``spread``: scalars or matrices of the
-        same shape (read at the non-zero weights).
+        same shape (read at the non-zero weights). ``edge_values`` (see the field) may hold
+        such matrices too; they are read at the same entries.
         """
         where = f"connection {source} -> {target}"
         if hasattr(weights, "tocoo"):
@@ -66,9 +79,15 @@ class ConnectionDef:
             rows, cols = np.nonzero(w)
             vals = w[rows, cols]
             shape = w.shape
+        values: dict[str, Any] = {}
+        for key, val in (edge_values or {}).items():
+            if isinstance(val, str) or np.ndim(val) == 0 and not hasattr(val, "tocsr"):
+                values[key] = val
+            else:
+                values[key] = _entries(val, rows, cols, shape, f"edge variable '{key}'", where)
         return cls(source, target, cols.astype(np.int64), rows.astype(np.int64), vals,
                    _entries(delays, rows, cols, shape, "delays", where),
-                   _entries(spread, rows, cols, shape, "spread", where))
+                   _entries(spread, rows, cols, shape, "spread", where), edge_values=values)
 
 
 def _entries(values: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...],
@@ -127,3 +146,122 @@ def wire_connections(builder: Any, connections: list[ConnectionDef]) -> None:
             sflat, tflat, w, delays = sflat[keep], tflat[keep], w[keep], delays[keep]
         if sflat.size:
             builder._add_bundle(src.symbol.name, len(src.labels), tgt, sflat, tflat, w, delays)
+
+
+def _node_of(path: str) -> str:
+    return path.strip("/").rsplit("/", 2)[0]
+
+
+def _edge_var(key: str, node: NodeDef, where: str) -> tuple[str, str]:
+    """The ``(operator, variable)`` of an ``edge_var_map`` key, or an error with suggestions."""
+    known = [f"{o}/{v}" for o, op in node.operators.items() for v in op.variables]
+    try:
+        return attr_target(key, node, where)
+    except TemplateError:
+        bare = key.split("/")[-1]
+        close = difflib.get_close_matches(bare, [k.split("/")[1] for k in known], n=3)
+        close += difflib.get_close_matches(key, known, n=3)
+        hint = f" Did you mean {', '.join(repr(x) for x in dict.fromkeys(close))}?" if close else ""
+        raise TemplateError(f"{where}: edge_var_map names '{key}', which is not a variable of the "
+                            f"edge template (variables: {', '.join(known)}).{hint}") from None
+
+
+def _edge_node(c: ConnectionDef, where: str) -> tuple[NodeDef, list[tuple[str, str]],
+                                                        list[tuple[str, str, str]]]:
+    """The edge operators as a population of one unit per entry, the inputs that receive the
+    source and the inputs fed by other variables ``(op, var, path)``.
+    """
+    n_e = int(np.size(c.weights))
+    ops = {name: OperatorDef(op.name, list(op.equations), dict(op.variables), op.source)
+           for name, op in c.operators.items()}
+    node = NodeDef(ops, template=c.template or "edge", units=n_e)
+    source_inputs: list[tuple[str, str]] = []
+    mapped: list[tuple[str, str, str]] = []
+    for key, value in c.edge_values.items():
+        op_name, var = _edge_var(key, node, where)
+        decl = ops[op_name].variables[var]
+        if isinstance(value, str):
+            if decl.kind != "input":
+                raise TemplateError(f"{where}: edge variable '{key}' is mapped to '{value}', but "
+                                    f"only input variables can receive variables; '{key}' is a "
+                                    f"{decl.kind}: give it a number or per-entry values")
+            if value == "source":
+                source_inputs.append((op_name, var))
+            elif value.count("/") >= 2:
+                mapped.append((op_name, var, value))
+            else:
+                raise TemplateError(f"{where}: edge variable '{key}: {value}' must be 'source' or "
+                                    "a variable path 'population/op/var' of the target (or "
+                                    "source) population")
+            continue
+        arr = np.asarray(value)
+        if arr.ndim > 1 or arr.size not in (1, n_e):
+            raise TemplateError(f"{where}: edge variable '{key}' needs a scalar or one value per "
+                                f"connection entry ({n_e}), got shape {arr.shape}")
+        ops[op_name].variables[var] = decl.copy(value)
+    if not source_inputs:
+        taken = {(o, v) for o, v, _ in mapped}
+        source_inputs = [fi for fi in free_inputs(node) if fi not in taken]
+        if len(source_inputs) != 1:
+            raise TemplateError(
+                f"{where}: the edge operators must have exactly one input that receives the "
+                f"source; found {source_inputs or 'none'}. Map it in edge_var_map: "
+                "{'<var>': 'source'} (and further inputs to 'population/op/var' paths)")
+    for op_name, op in ops.items():
+        for var, decl in op.variables.items():
+            value = np.asarray(decl.value)
+            if value.ndim == 1 and value.size == n_e and n_e > 1:
+                continue
+            if value.size != 1:
+                raise TemplateError(f"{where}: edge variable '{op_name}/{var}' has shape "
+                                    f"{value.shape}; edge operators need scalar variables")
+            op.variables[var] = decl.copy(np.full(n_e, value.reshape(())[()]))
+    return node, source_inputs, mapped
+
+
+def expand_connection_operators(network: NetworkDef) -> NetworkDef:
+    """Lower connections with edge operators into plain connections around an *edge
+    population*: one unit per connection entry (a node whose variables are per-entry vectors).
+
+    ``source -> edge input`` carries the delays/spreads (one entry per unit), mapped variables
+    feed further inputs (undelayed, at the entry's target or source element), and the edge
+    output times the weights feeds the target. Building stays O(entries) in arrays.
+    """
+    if not any(getattr(c, "operators", None) for c in network.connections):
+        return network
+    nodes = dict(network.nodes)
+    conns: list[ConnectionDef] = []
+    for k, c in enumerate(network.connections):
+        if not c.operators:
+            conns.append(c)
+            continue
+        where = f"connection {c.source} -> {c.target} (edge template '{c.template}')"
+        label = f"{c.source}->{c.target}"
+        if label in nodes:
+            label = f"{label}#{k}"
+        node, source_inputs, mapped = _edge_node(c, where)
+        nodes[label] = node
+        n_e = node.units
+        units = np.arange(n_e, dtype=np.int64)
+        ones = np.ones(n_e)
+        src_node, tgt_node = _node_of(c.source), _node_of(c.target)
+        for op_name, var in source_inputs:
+            conns.append(ConnectionDef(c.source, f"{label}/{op_name}/{var}", c.source_idx, units,
+                                       ones, c.delays, c.spreads))
+        for op_name, var, path in mapped:
+            if _node_of(path) == tgt_node:
+                idx = c.target_idx
+            elif _node_of(path) == src_node:
+                idx = c.source_idx
+            else:
+                raise TemplateError(
+                    f"{where}: edge variable '{op_name}/{var}' is mapped to '{path}', which is "
+                    f"neither in the target population '{tgt_node}' nor in the source "
+                    f"population '{src_node}'")
+            conns.append(ConnectionDef(path, f"{label}/{op_name}/{var}", idx, units, ones))
+        out_op, out_var = output_variable(node, where)
+        conns.append(replace(c, source=f"{label}/{out_op}/{out_var}", source_idx=units,
+                             delays=None, spreads=None, operators={}, template="",
+                             edge_values={}))
+    return NetworkDef(nodes, list(network.edges), network.name, connections=conns,
+                      edge_blocks=network.edge_blocks)
