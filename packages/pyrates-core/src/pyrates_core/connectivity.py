@@ -90,6 +90,25 @@ class ConnectionDef:
                    _entries(spread, rows, cols, shape, "spread", where), edge_values=values)
 
 
+def _sparse_at(values: Any, rows: np.ndarray, cols: np.ndarray,
+               shape: tuple[int, ...]) -> np.ndarray:
+    """``values[rows, cols]`` of a sparse matrix (0 where it stores nothing) by a sorted
+    search over linear indices: O(nnz log nnz), much faster than sparse fancy indexing.
+    """
+    csr = values.tocsr(copy=True)
+    csr.sum_duplicates()
+    csr.sort_indices()
+    coo = csr.tocoo()
+    n_cols = int(shape[1])
+    have = np.asarray(coo.row, np.int64) * n_cols + np.asarray(coo.col, np.int64)
+    want = np.asarray(rows, np.int64) * n_cols + np.asarray(cols, np.int64)
+    data = np.asarray(coo.data, dtype=float)
+    if have.size == 0:
+        return np.zeros(want.size)
+    pos = np.minimum(np.searchsorted(have, want), have.size - 1)
+    return np.where(have[pos] == want, data[pos], 0.0)
+
+
 def _entries(values: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...],
              what: str, where: str) -> np.ndarray | None:
     """Per-entry values of a scalar or a matrix (dense or sparse) at ``(rows, cols)``."""
@@ -98,7 +117,7 @@ def _entries(values: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, 
     if hasattr(values, "tocsr"):
         if tuple(values.shape) != tuple(shape):
             raise TemplateError(f"{where}: {what} has shape {values.shape}, weights {shape}")
-        return np.asarray(values.tocsr()[rows, cols], dtype=float).ravel()
+        return _sparse_at(values, rows, cols, shape)
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 0:
         return np.full(rows.size, float(arr))
