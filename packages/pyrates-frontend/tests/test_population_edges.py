@@ -28,7 +28,8 @@ def _rate_node():
 
 def _lowpass_edge():
     op = OperatorTemplate(name="lp_op", equations=["u' = (-u + r_pre) / tau_u", "s = u"],
-                          variables={"u": "variable(0.0)", "r_pre": "input", "tau_u": 0.1, "s": "output"})
+                          variables={"u": "variable(0.0)", "r_pre": "input", "tau_u": 0.1,
+                                     "s": "output"})
     return EdgeTemplate(name="lp_edge", operators=[op])
 
 
