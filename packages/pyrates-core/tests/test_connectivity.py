@@ -40,6 +40,9 @@ def test_sparse_entries_equal_dense_lookup():
     assert np.array_equal(got.edge_values["tau"], d[rows, cols])
     assert got.edge_values["x"] == "source" and got.edge_values["k"] == 2.0
     assert np.array_equal(got.spreads, np.full(rows.size, 0.5))
+    same = scipy.sparse.csr_matrix((d[rows, cols] + 1.0, (rows, cols)), shape=w.shape)
+    fast = ConnectionDef.from_matrix("a/o/x", "b/o/y", scipy.sparse.csr_matrix(w), delays=same)
+    assert np.array_equal(fast.delays, d[rows, cols] + 1.0)  # the weights' own pattern
 
 
 def test_per_entry_values_of_the_wrong_shape_are_named():

@@ -62,15 +62,14 @@ class ConnectionDef:
         if hasattr(weights, "tocoo"):
             # canonical row-major order (targets, then sources ascending), duplicates summed:
             # the same entry order as add_edges_from_matrix, so the same generated tables
-            csr = weights.tocsr(copy=True) if hasattr(weights, "tocsr") else weights
-            csr.sum_duplicates()
-            csr.sort_indices()
+            csr = _canonical(weights)
             coo = csr.tocoo()
             rows, cols, vals = (np.asarray(coo.row, np.int64), np.asarray(coo.col, np.int64),
                                 np.asarray(coo.data, dtype=float))
             keep = vals != 0
             rows, cols, vals = rows[keep], cols[keep], vals[keep]
             shape = tuple(int(s) for s in weights.shape)
+            pattern: tuple[Any, np.ndarray] | None = (csr, keep)
         else:
             w = np.asarray(weights, dtype=float)
             if w.ndim != 2:
@@ -79,25 +78,40 @@ class ConnectionDef:
             rows, cols = np.nonzero(w)
             vals = w[rows, cols]
             shape = w.shape
+            pattern = None
         values: dict[str, Any] = {}
         for key, val in (edge_values or {}).items():
             if isinstance(val, str) or np.ndim(val) == 0 and not hasattr(val, "tocsr"):
                 values[key] = val
             else:
-                values[key] = _entries(val, rows, cols, shape, f"edge variable '{key}'", where)
+                values[key] = _entries(val, rows, cols, shape, f"edge variable '{key}'", where,
+                                       pattern)
         return cls(source, target, cols.astype(np.int64), rows.astype(np.int64), vals,
-                   _entries(delays, rows, cols, shape, "delays", where),
-                   _entries(spread, rows, cols, shape, "spread", where), edge_values=values)
+                   _entries(delays, rows, cols, shape, "delays", where, pattern),
+                   _entries(spread, rows, cols, shape, "spread", where, pattern),
+                   edge_values=values)
 
 
-def _sparse_at(values: Any, rows: np.ndarray, cols: np.ndarray,
-               shape: tuple[int, ...]) -> np.ndarray:
-    """``values[rows, cols]`` of a sparse matrix (0 where it stores nothing) by a sorted
-    search over linear indices: O(nnz log nnz), much faster than sparse fancy indexing.
-    """
-    csr = values.tocsr(copy=True)
+def _canonical(matrix: Any) -> Any:
+    """A CSR copy of a sparse matrix with sorted indices and summed duplicates."""
+    csr = matrix.tocsr(copy=True) if hasattr(matrix, "tocsr") else matrix.tocoo().tocsr()
     csr.sum_duplicates()
     csr.sort_indices()
+    return csr
+
+
+def _sparse_at(values: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...],
+               pattern: tuple[Any, np.ndarray] | None = None) -> np.ndarray:
+    """``values[rows, cols]`` of a sparse matrix (0 where it stores nothing): its data when it
+    stores the weights' ``pattern`` (canonical CSR, kept entries), else by a sorted search
+    over linear indices; O(nnz log nnz) at most, much faster than sparse fancy indexing.
+    """
+    csr = _canonical(values)
+    if pattern is not None:
+        wcsr, keep = pattern
+        if np.array_equal(csr.indptr, wcsr.indptr) and np.array_equal(csr.indices,
+                                                                       wcsr.indices):
+            return np.asarray(csr.data, dtype=float)[keep]
     coo = csr.tocoo()
     n_cols = int(shape[1])
     have = np.asarray(coo.row, np.int64) * n_cols + np.asarray(coo.col, np.int64)
@@ -110,14 +124,15 @@ def _sparse_at(values: Any, rows: np.ndarray, cols: np.ndarray,
 
 
 def _entries(values: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...],
-             what: str, where: str) -> np.ndarray | None:
+             what: str, where: str, pattern: tuple[Any, np.ndarray] | None = None
+             ) -> np.ndarray | None:
     """Per-entry values of a scalar or a matrix (dense or sparse) at ``(rows, cols)``."""
     if values is None:
         return None
     if hasattr(values, "tocsr"):
         if tuple(values.shape) != tuple(shape):
             raise TemplateError(f"{where}: {what} has shape {values.shape}, weights {shape}")
-        return _sparse_at(values, rows, cols, shape)
+        return _sparse_at(values, rows, cols, shape, pattern)
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 0:
         return np.full(rows.size, float(arr))
