@@ -73,6 +73,11 @@ def test_kuramoto_sine_edge_hand_computed_step():
     out = c.run(2 * DT, DT, solver="euler", outputs={"theta": "e/phase_op/theta"},
                 verbose=False).to_numpy()
     assert np.abs(out[1] - [DT * 11.0, np.pi / 2 + DT * 9.0]).max() < 1e-12
+    zero = CircuitTemplate("k0", populations={"e": pop}, connections=[Connectivity(
+        "e/phase_op/theta", "e/phase_op/s_in", np.zeros((2, 2)), edge=SIN_EDGE)])
+    out0 = zero.run(2 * DT, DT, solver="euler", outputs={"theta": "e/phase_op/theta"},
+                    verbose=False).to_numpy()
+    assert np.abs(out0[1] - [DT * 10.0, np.pi / 2 + DT * 10.0]).max() < 1e-12  # no entries
 
 
 @pytest.mark.parametrize("delayed", [False, True])

@@ -266,8 +266,9 @@ def expand_connection_operators(network: NetworkDef) -> NetworkDef:
     nodes = dict(network.nodes)
     conns: list[ConnectionDef] = []
     for k, c in enumerate(network.connections):
-        if not c.operators:
-            conns.append(c)
+        if not c.operators or np.size(c.weights) == 0:  # no entries: nothing to evaluate
+            if not c.operators:
+                conns.append(c)
             continue
         where = f"connection {c.source} -> {c.target} (edge template '{c.template}')"
         label = f"{c.source}->{c.target}"
