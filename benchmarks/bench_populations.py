@@ -104,6 +104,6 @@ SIZES = [(1000, 50, 10_000), (10_000, 100, 500), (100_000, 100, 50)]
 if __name__ == "__main__":
     args = [tuple(int(x) for x in a.split(":")) for a in sys.argv[1:]]
     build_times(args or [(1000, 10), (10_000, 100), (100_000, 100)])  # type: ignore[arg-type]
-    for size in SIZES if not args else [(n, k, max(50, 10**10 // (n * k * 1000)))
+    for size in SIZES if not args else [(n, k, max(50, 5 * 10**8 // (n * k)))
                                         for n, k in args]:
         versus_matrix(*size)
