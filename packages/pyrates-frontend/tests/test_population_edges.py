@@ -181,3 +181,28 @@ def test_edge_var_map_errors():
         run({"theta_s": "source", "theta_t": "x/phase_op/theta"})
     with pytest.raises(TemplateError, match="edge variable 'theta_t'.*shape"):
         run({"theta_s": "source", "theta_t": np.ones((2, 2))})
+
+
+def test_edge_population_jacobian_equals_explicit_edges():
+    """The Jacobian of Kuramoto coupling through a Connectivity edge equals the one of the
+    explicit templated edges (the per-entry edge variables are algebraic, not states)."""
+    n = 5
+    w = _kuramoto_weights(n, seed=3)
+    theta0 = np.linspace(0.0, 2.5, n)
+    pop = PopulationTemplate("e", NodeTemplate.from_yaml(PHASE), n,
+                             params={"phase_op/theta": theta0})
+    c = CircuitTemplate("pj", populations=[pop], connections=[Connectivity(
+        "e/phase_op/theta", "e/phase_op/s_in", w, edge=SIN_EDGE,
+        edge_var_map={"theta_s": "source", "theta_t": "e/phase_op/theta"})])
+    j, ja, _, idx = c.get_jacobian_func("pj", DT, verbose=False)
+    je, jea, _, eidx = _explicit_kuramoto(w, theta0).get_jacobian_func("ej", DT, verbose=False)
+    assert len(idx) == len(eidx) == n  # only the phases are states
+    y = np.random.default_rng(0).uniform(0.0, 3.0, n)
+    order_p = [idx[f"e/phase_op/theta[{k}]"] for k in range(n)]
+    order_e = [eidx[f"e{k}/phase_op/theta"] for k in range(n)]
+    ye = np.zeros(n)
+    ye[order_e] = y[order_p]
+    jp = np.asarray(j(0.0, y, *ja[2:]))[np.ix_(order_p, order_p)]
+    jx = np.asarray(je(0.0, ye, *jea[2:]))[np.ix_(order_e, order_e)]
+    assert np.abs(jx).max() > 0.1
+    assert np.abs(jp - jx).max() < 1e-12
