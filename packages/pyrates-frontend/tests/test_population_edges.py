@@ -106,7 +106,7 @@ def test_kuramoto_edge_equals_explicit_edges(delayed):
 def test_dynamic_edge_with_per_entry_constants_equals_loop_and_explicit():
     """A low-pass filter on every entry (u_ij' = (r_j - u_ij) / tau_ij, per-entry tau from a
     matrix): equal to a NumPy Euler loop over the (target, source) pairs, and to explicit
-    templated edges with one tau each."""
+    templated edges with one tau each; with per-entry delays and spreads too."""
     n, steps = 4, 60
     rng = np.random.default_rng(7)
     w = rng.uniform(0.5, 1.5, (n, n)) * (rng.random((n, n)) < 0.7)
@@ -127,13 +127,32 @@ def test_dynamic_edge_with_per_entry_constants_equals_loop_and_explicit():
         r, u = r + DT * dr, u + DT * du
     assert np.abs(ref).max() > 0.1
     assert np.abs(got - ref).max() < 1e-12
+    assert np.abs(_explicit_lowpass(w, tau_u, eta, steps) - got).max() < 1e-12
+    d = np.where(w != 0, rng.choice([0.0, 0.002, 0.005], size=w.shape), 0.0)
+    spread = np.where(d > 0.004, 0.001, 0.0)  # some gamma-distributed, some discrete
+    delayed = CircuitTemplate("dyn_d", populations=[pop], connections=[Connectivity(
+        "p/rate_op/r", "p/rate_op/s_in", w, edge=_lowpass_edge(), delays=d, spread=spread,
+        edge_var_map={"r_pre": "source", "tau_u": tau_u})])
+    got_d = _run(delayed, "p/rate_op/r", steps, "euler")
+    assert np.abs(got_d - got).max() > 1e-6  # the delays act
+    assert np.abs(_explicit_lowpass(w, tau_u, eta, steps, d, spread) - got_d).max() < 1e-12
+
+
+def _explicit_lowpass(w, tau_u, eta, steps, delays=None, spread=None):
+    """The low-pass network as explicit nodes and one templated edge per entry."""
+    n = len(eta)
     names = [f"p{k}" for k in range(n)]
-    edges = [(f"p{j}/rate_op/r", f"p{i}/rate_op/s_in", _lowpass_edge(),
-              {"weight": w[i, j], "tau_u": tau_u[i, j]}) for i, j in zip(*np.nonzero(w),
-                                                                          strict=True)]
+    edges = []
+    for i, j in zip(*np.nonzero(w), strict=True):
+        attrs = {"weight": w[i, j], "tau_u": tau_u[i, j]}
+        if delays is not None and delays[i, j] > 0:
+            attrs["delay"] = delays[i, j]
+        if spread is not None and spread[i, j] > 0:
+            attrs["spread"] = spread[i, j]
+        edges.append((f"p{j}/rate_op/r", f"p{i}/rate_op/s_in", _lowpass_edge(), attrs))
     ex = CircuitTemplate("ex", nodes=dict.fromkeys(names, _rate_node()), edges=edges)
     ex.update_var(node_vars={f"p{k}/rate_op/eta": e for k, e in enumerate(eta)})
-    assert np.abs(_run(ex, "all/rate_op/r", steps, "euler") - got).max() < 1e-12
+    return _run(ex, "all/rate_op/r", steps, "euler")
 
 
 def test_identity_edge_equals_plain_connectivity_with_delays():
