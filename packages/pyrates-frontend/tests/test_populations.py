@@ -156,6 +156,8 @@ def test_population_errors():
         PopulationTemplate("e", node, 4, params={"rate_op/nope": 1.0})
     with pytest.raises(TemplateError, match="matrix"):
         Connectivity("e/rate_op/r", "e/se_op/r_in", np.ones(4))
+    with pytest.raises(TemplateError, match="scalar weights"):
+        Connectivity("e/rate_op/r", "e/se_op/r_in", 0.5)
     with pytest.raises(TemplateError, match="EdgeTemplate"):
         Connectivity("e/rate_op/r", "e/se_op/r_in", np.ones((4, 4)), edge=object())
     c = CircuitTemplate("bad", populations=[PopulationTemplate("e", node, 4)],

@@ -95,6 +95,11 @@ class Connectivity:
             raise TemplateError(f"{where}: a spread needs delays")
         self.source, self.target = source, target
         self.weights = weights if hasattr(weights, "tocoo") else np.asarray(weights, float)
+        if np.ndim(self.weights) == 0:
+            raise TemplateError(
+                f"{where}: scalar weights (global all-to-all coupling) are not supported; pass "
+                "the matrix np.full((n_target, n_source), w), or couple through a mean-field "
+                "node")
         if np.ndim(self.weights) != 2:
             raise TemplateError(f"{where}: weights must be a (n_target, n_source) matrix, got "
                                 f"shape {np.shape(weights)}")
