@@ -1,5 +1,5 @@
-"""Populations with delayed matrix connectivity and per-entry edge templates on other backends:
-the same trajectories as NumPy (the systems are lowered once, backend-neutrally)."""
+"""Populations with delayed matrix connectivity, per-entry edge templates and global (scalar)
+coupling on other backends: the same trajectories as NumPy (lowered once, backend-neutrally)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,16 @@ def _wilson_cowan(n=8, seed=2):
         Connectivity("e/rate_op/r", "e/se_op/r_in", w, delays=d)]), "e/rate_op/r"
 
 
+def _global(n=6):
+    pop = PopulationTemplate("e", NodeTemplate.from_yaml(WC), n,
+                             params={"rate_op/r": np.linspace(0.05, 0.6, n)})
+    return CircuitTemplate("glob", populations=[pop], connections=[
+        Connectivity("e/rate_op/r", "e/se_op/r_in", 3.0, delays=0.004)]), "e/rate_op/r"
+
+
 @pytest.mark.skipif(not BACKENDS, reason="needs pyrates-backend-jax or pyrates-backend-torch")
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("make", [_kuramoto, _wilson_cowan])
+@pytest.mark.parametrize("make", [_kuramoto, _wilson_cowan, _global])
 def test_population_on_other_backend_equals_numpy(make, backend):
     """heun, 120 steps, float64: the other backend's trajectories equal NumPy's to 1e-10."""
     circuit, path = make()

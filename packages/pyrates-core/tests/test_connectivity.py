@@ -51,3 +51,5 @@ def test_per_entry_values_of_the_wrong_shape_are_named():
         ConnectionDef.from_matrix("a/o/x", "b/o/y", w, delays=d.T)
     with pytest.raises(TemplateError, match="edge variable 'tau' has shape"):
         ConnectionDef.from_matrix("a/o/x", "b/o/y", w, edge_values={"tau": np.ones(3)})
+    with pytest.raises(TemplateError, match="scalar weights .* take a scalar delays"):
+        ConnectionDef.from_matrix("a/o/x", "b/o/y", 0.5, delays=np.ones((2, 2)))

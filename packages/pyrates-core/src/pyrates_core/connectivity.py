@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from pyrates_core.edge_nodes import attr_target, free_inputs, output_variable
 from pyrates_core.errors import TemplateError
@@ -59,6 +60,10 @@ class ConnectionDef:
         such matrices too; they are read at the same entries.
         """
         where = f"connection {source} -> {target}"
+        if not hasattr(weights, "tocoo") and np.ndim(weights) == 0:  # global coupling
+            return cls(source, target, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                       np.asarray(float(weights)), _scalar(delays, "delays", where),
+                       _scalar(spread, "spread", where))
         if hasattr(weights, "tocoo"):
             # canonical row-major order (targets, then sources ascending), duplicates summed:
             # the same entry order as add_edges_from_matrix, so the same generated tables
@@ -90,6 +95,17 @@ class ConnectionDef:
                    _entries(delays, rows, cols, shape, "delays", where, pattern),
                    _entries(spread, rows, cols, shape, "spread", where, pattern),
                    edge_values=values)
+
+
+def _scalar(value: Any, what: str, where: str) -> np.ndarray | None:
+    """A scalar ``delays``/``spread`` of a global (scalar-weight) connection."""
+    if value is None:
+        return None
+    if hasattr(value, "tocsr") or np.ndim(value) != 0:
+        raise TemplateError(f"{where}: scalar weights (global coupling) take a scalar {what}, "
+                            f"got shape {np.shape(value)}; pass a weight matrix for per-entry "
+                            f"{what}")
+    return np.asarray(float(value))
 
 
 def _canonical(matrix: Any) -> Any:
@@ -153,6 +169,9 @@ def wire_connections(builder: Any, connections: list[ConnectionDef]) -> None:
                                 "(e.g. 'r_in: input(0.0)')")
         if src.role == "param":
             raise TemplateError(f"{where}: the source must be a state or algebraic variable")
+        if np.ndim(c.weights) == 0:
+            _wire_global(builder, c, src, s_elems, tgt, t_elems, where)
+            continue
         sidx, tidx = np.asarray(c.source_idx, np.int64), np.asarray(c.target_idx, np.int64)
         for name, idx, n in (("source", sidx, len(s_elems)), ("target", tidx, len(t_elems))):
             if idx.size and (idx.min() < 0 or idx.max() >= n):
@@ -266,6 +285,9 @@ def expand_connection_operators(network: NetworkDef) -> NetworkDef:
     nodes = dict(network.nodes)
     conns: list[ConnectionDef] = []
     for k, c in enumerate(network.connections):
+        if c.operators and np.ndim(c.weights) == 0:
+            raise TemplateError(f"connection {c.source} -> {c.target}: an edge template needs a "
+                                "weight matrix (it is evaluated per entry), not scalar weights")
         if not c.operators or np.size(c.weights) == 0:  # no entries: nothing to evaluate
             if not c.operators:
                 conns.append(c)
@@ -300,3 +322,33 @@ def expand_connection_operators(network: NetworkDef) -> NetworkDef:
                              edge_values={}))
     return NetworkDef(nodes, list(network.edges), network.name, connections=conns,
                       edge_blocks=network.edge_blocks)
+
+
+def _wire_global(builder: Any, c: ConnectionDef, src: Any, s_elems: list[int], tgt: Any,
+                 t_elems: list[int], where: str) -> None:
+    """``target[i] += w * sum_j source[j]`` (scalar weights) in O(n): the sources, weighted
+    and delayed, feed a one-element internal sum that feeds every target element.
+    """
+    w = float(c.weights)
+    d = 0.0 if c.delays is None else float(c.delays)
+    spread = 0.0 if c.spreads is None else float(c.spreads)
+    if d < 0 or spread < 0 or (spread > 0 and d <= 0):
+        raise TemplateError(f"{where}: delays must be >= 0, and a spread must be positive with "
+                            "a positive delay (the mean of the distribution)")
+    name = builder.fresh(f"{tgt.symbol.name}_sum_{src.symbol.name}")
+    # the builder's own variable class (pyrates_core.compile._Var; importing it would cycle)
+    hub = type(tgt)("input", sp.Symbol(name), 1, [np.zeros(1)],
+                    [f"{c.target}<-sum({c.source})"])
+    builder.vars[(name, "", "")] = hub
+    sflat = np.asarray(s_elems, np.int64)
+    builder.edge_sources.add(src.symbol.name)
+    if spread > 0:
+        builder._add_gamma(src, hub, [(int(j), 0, w, d, spread) for j in sflat.tolist()])
+    else:
+        builder._add_bundle(src.symbol.name, len(src.labels), hub, sflat,
+                            np.zeros(sflat.size, np.int64), np.full(sflat.size, w),
+                            np.full(sflat.size, d))
+    builder.edge_sources.add(name)
+    n_t = len(t_elems)
+    builder._add_bundle(name, 1, tgt, np.zeros(n_t, np.int64), np.asarray(t_elems, np.int64),
+                        np.ones(n_t), np.zeros(n_t))

@@ -76,7 +76,9 @@ class Connectivity:
 
     ``weights``: ``(n_target, n_source)`` matrix, dense or ``scipy.sparse``; ``delays`` and
     ``spread``: scalars or matrices of the same shape (per entry); ``spread`` makes the delays
-    gamma-distributed (ODE chains).
+    gamma-distributed (ODE chains). Scalar ``weights`` are global all-to-all coupling,
+    ``target[i] += weights * sum_j source[j]``, built in O(n) without a matrix (scalar delays
+    and spread only).
 
     ``edge``: an :class:`EdgeTemplate` (or its path) evaluated on every non-zero entry
     ``(i, j)``: ``target[i] += weights[i, j] * out_ij``, ``out_ij`` being the edge's output
@@ -95,12 +97,10 @@ class Connectivity:
             raise TemplateError(f"{where}: a spread needs delays")
         self.source, self.target = source, target
         self.weights = weights if hasattr(weights, "tocoo") else np.asarray(weights, float)
-        if np.ndim(self.weights) == 0:
-            raise TemplateError(
-                f"{where}: scalar weights (global all-to-all coupling) are not supported; pass "
-                "the matrix np.full((n_target, n_source), w), or couple through a mean-field "
-                "node")
-        if np.ndim(self.weights) != 2:
+        if np.ndim(self.weights) == 0 and edge is not None:
+            raise TemplateError(f"{where}: an edge template needs a weight matrix (it is "
+                                "evaluated per entry), not scalar weights")
+        if np.ndim(self.weights) not in (0, 2):
             raise TemplateError(f"{where}: weights must be a (n_target, n_source) matrix, got "
                                 f"shape {np.shape(weights)}")
         if edge_var_map and edge is None:
