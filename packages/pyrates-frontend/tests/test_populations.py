@@ -5,7 +5,14 @@ import pytest
 import scipy.sparse
 
 from pyrates_core.errors import TemplateError
-from pyrates_frontend import CircuitTemplate, Connectivity, NodeTemplate, PopulationTemplate
+from pyrates_frontend import (
+    CircuitTemplate,
+    Connectivity,
+    EdgeTemplate,
+    NodeTemplate,
+    OperatorTemplate,
+    PopulationTemplate,
+)
 
 WC = "model_templates.neural_mass_models.wilsoncowan.exc_pop"
 T, DT = 0.2, 1e-3
@@ -148,7 +155,7 @@ def test_population_jacobian_matches_explicit():
 
 def test_population_errors():
     """Bad input is named: wrong parameter length, unknown parameter, weights not 2-D,
-    weights addressing units that do not exist, edge templates (not supported yet)."""
+    weights addressing units that do not exist, an edge that is no edge template."""
     node = NodeTemplate.from_yaml(WC)
     with pytest.raises(TemplateError, match="needs a scalar or 4 values"):
         PopulationTemplate("e", node, 4, params={"rate_op/tau": [1.0, 2.0]})
@@ -156,7 +163,11 @@ def test_population_errors():
         PopulationTemplate("e", node, 4, params={"rate_op/nope": 1.0})
     with pytest.raises(TemplateError, match="matrix"):
         Connectivity("e/rate_op/r", "e/se_op/r_in", np.ones(4))
-    with pytest.raises(TemplateError, match="not supported yet"):
+    with pytest.raises(TemplateError, match="needs a weight matrix"):
+        Connectivity("e/rate_op/r", "e/se_op/r_in", 0.5, edge=EdgeTemplate(
+            name="x", operators=[OperatorTemplate(name="o", equations=["s = x"],
+                                                  variables={"x": "input", "s": "output"})]))
+    with pytest.raises(TemplateError, match="EdgeTemplate"):
         Connectivity("e/rate_op/r", "e/se_op/r_in", np.ones((4, 4)), edge=object())
     c = CircuitTemplate("bad", populations=[PopulationTemplate("e", node, 4)],
                         connections=[Connectivity("e/rate_op/r", "e/se_op/r_in",
@@ -189,3 +200,29 @@ def test_inputs_to_population_units_equal_explicit():
     ref1 = _explicit(n, w).run(T, DT, inputs={"all/se_op/r_ext": u1},
                                outputs={"r": "all/rate_op/r"}, verbose=False).to_numpy()
     assert np.abs(single - ref1).max() < 1e-12 and np.abs(single - ref).max() > 1e-6
+
+
+@pytest.mark.parametrize("delays, spread", [(None, None), (0.004, None), (0.004, 0.001)])
+def test_scalar_weights_global_coupling_equal_the_full_matrix(delays, spread):
+    """The original's global coupling: scalar weights give target[i] += w * sum_j source[j]
+    (built in O(n), no matrix), equal to the all-equal matrix to 1e-12, delayed or not; the
+    Jacobian equals the matrix one."""
+    n, g = 7, 3.0
+
+    def circuit(weights):
+        return CircuitTemplate("g", populations=[_pop(n)], connections=[
+            Connectivity("e/rate_op/r", "e/se_op/r_in", weights, delays=delays,
+                         spread=spread)])
+
+    full = circuit(np.full((n, n), g))
+    ref = _run(full, "e/rate_op/r")
+    got = _run(circuit(g), "e/rate_op/r")
+    alone = _run(circuit(np.zeros((n, n))), "e/rate_op/r")
+    assert np.abs(ref - alone).max() > 1e-3  # the coupling acts
+    assert np.abs(got - ref).max() < 1e-12
+    if delays is None:
+        y = np.random.default_rng(3).uniform(0.0, 0.5, n)
+        j, ja, _, _ = circuit(g).get_jacobian_func("gj", DT, verbose=False)
+        jf, jfa, _, _ = circuit(np.full((n, n), g)).get_jacobian_func("fj", DT, verbose=False)
+        assert np.abs(np.asarray(j(0.0, y, *ja[2:])) - np.asarray(jf(0.0, y, *jfa[2:]))
+                      ).max() < 1e-12

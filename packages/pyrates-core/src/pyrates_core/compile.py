@@ -29,7 +29,7 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
-from pyrates_core.connectivity import wire_connections
+from pyrates_core.connectivity import expand_connection_operators, wire_connections
 from pyrates_core.delays import gamma_chain
 from pyrates_core.edge_blocks import EdgeBlock
 from pyrates_core.edge_nodes import expand_edge_operators
@@ -91,6 +91,7 @@ class _Var:
     labels: list[str]
     expr: sp.Expr | None = None
     extra: list[sp.Expr] = field(default_factory=list)  # summands of inputs
+    unitwise: bool = False  # a population's variable: one element per unit
 
 
 def _element_labels(node_paths: list[str], op: str, var: str, per_node: int) -> list[str]:
@@ -228,7 +229,7 @@ class _Builder:
                     where += f" (template {op.source})"
                 local = {v: self.sym(g, op_name, v) for v in op.variables}
                 defined: dict[str, tuple[bool, sp.Expr]] = {}
-                merged = len(g.nodes) > 1
+                merged = len(g.nodes) > 1 or g.node.units > 1  # per-unit semantics
                 for eq in op.equations:
                     parsed = parse_equation(eq, local, where)
                     if merged:
@@ -269,6 +270,7 @@ class _Builder:
                     else:
                         self.vars[(g.name, op_name, var)] = _Var("param", s, per_node, values,
                                                                  labels)
+                    self.vars[(g.name, op_name, var)].unitwise = g.node.units > 1
 
     def wire_node_inputs(self) -> None:
         for g in self.groups:
@@ -492,7 +494,8 @@ class _Builder:
                                         and name not in self.edge_sources
                                         and not any(lab in self.user_inputs for lab in v.labels)):
                 # constants, and inputs that nothing feeds (they keep their default value)
-                self.params[name] = ParameterSpec(name, _reduced(values, v.per_node), v.labels)
+                per = 1 if v.unitwise else v.per_node
+                self.params[name] = ParameterSpec(name, _reduced(values, per), v.labels)
             else:  # input: baseline (time series or default) + node-internal sums + edges
                 parts: list[sp.Expr] = list(v.extra)
                 if any(lab in self.user_inputs for lab in v.labels):
@@ -603,6 +606,7 @@ def compile_network(network: NetworkDef, *, vectorize: bool = True,
             raise TemplateError(
                 f"edge {e.source} -> {e.target}: unknown attribute(s) {sorted(e.attrs)}; an edge "
                 "without template takes 'weight', 'delay' and 'spread'")
+    network = expand_connection_operators(network)
     connections = list(network.connections)
     network = expand_edge_operators(network)
     b = _Builder(network, vectorize, inputs or set(), float_precision)

@@ -21,10 +21,10 @@ import copy
 from pyrates_core.errors import TemplateError
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 
-__all__ = ["expand_edge_operators"]
+__all__ = ["attr_target", "expand_edge_operators", "free_inputs", "output_variable"]
 
 
-def _free_inputs(node: NodeDef) -> list[tuple[str, str]]:
+def free_inputs(node: NodeDef) -> list[tuple[str, str]]:
     """Input variables of a node that no other operator of the node provides."""
     out = []
     for name, op in node.operators.items():
@@ -38,7 +38,10 @@ def _free_inputs(node: NodeDef) -> list[tuple[str, str]]:
     return out
 
 
-def _output(node: NodeDef, where: str) -> tuple[str, str]:
+def output_variable(node: NodeDef, where: str) -> tuple[str, str]:
+    """The ``(operator, variable)`` an edge's operators hand to the target: the single output
+    of the last operator that declares one.
+    """
     for name in reversed(list(node.operators)):
         outs = [v for v, d in node.operators[name].variables.items() if d.kind == "output"]
         if len(outs) == 1:
@@ -49,7 +52,7 @@ def _output(node: NodeDef, where: str) -> tuple[str, str]:
     raise TemplateError(f"{where}: the edge operators declare no output variable")
 
 
-def _attr_target(key: str, node: NodeDef, where: str) -> tuple[str, str]:
+def attr_target(key: str, node: NodeDef, where: str) -> tuple[str, str]:
     """The (operator, variable) an edge attribute such as ``edge/op/var`` or ``var`` refers to."""
     parts = key.split("/")
     if len(parts) == 3:  # template name first, as in the original's YAML
@@ -85,7 +88,7 @@ def expand_edge_operators(network: NetworkDef) -> NetworkDef:
         source_inputs: list[tuple[str, str]] = []
         mapped: list[tuple[str, str, str]] = []
         for key, value in e.attrs.items():
-            op_name, var = _attr_target(key, node, where)
+            op_name, var = attr_target(key, node, where)
             decl = node.operators[op_name].variables[var]
             if isinstance(value, str) and decl.kind == "input":
                 if value == "source":
@@ -99,13 +102,13 @@ def expand_edge_operators(network: NetworkDef) -> NetworkDef:
             node.operators[op_name].variables[var] = decl.copy(value)
         if not source_inputs:
             taken = {(o, v) for o, v, _ in mapped}
-            source_inputs = [fi for fi in _free_inputs(node) if fi not in taken]
+            source_inputs = [fi for fi in free_inputs(node) if fi not in taken]
             if len(source_inputs) != 1:
                 raise TemplateError(
                     f"{where}: the edge operators must have exactly one input that receives the "
                     f"source; found {source_inputs or 'none'}. Name it with an attribute "
                     "'<op>/<var>: source' (and map further inputs to 'node/op/var' paths)")
-        out_op, out_var = _output(node, where)
+        out_op, out_var = output_variable(node, where)
         nodes[label] = node
         for in_op, in_var in source_inputs:
             edges.append(EdgeDef(e.source, f"{label}/{in_op}/{in_var}", 1.0, e.delay, e.spread))

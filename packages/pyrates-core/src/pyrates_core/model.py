@@ -108,6 +108,10 @@ class NodeDef:
     operators: dict[str, OperatorDef]
     template: str = ""
     """Name of the node template (used to name vectorized groups)."""
+    units: int = 0
+    """For a population (``n`` identical units held as one node of length-``n`` vectors): ``n``.
+    Its equations then mean what they mean for one unit, and uniform constants become scalars,
+    as for ``n`` explicit nodes vectorized into one group."""
 
     def signature(self) -> tuple:
         """Structure of the node; nodes with equal signatures can be vectorized together."""

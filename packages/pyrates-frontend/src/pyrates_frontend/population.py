@@ -10,6 +10,7 @@ delays and spreads; it is lowered straight into the system's edge arrays
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from pyrates_core.connectivity import ConnectionDef
 from pyrates_core.errors import TemplateError
 from pyrates_core.model import NodeDef
 from pyrates_frontend.building import resolve_template
-from pyrates_frontend.templates import NodeTemplate
+from pyrates_frontend.templates import EdgeTemplate, NodeTemplate
 
 __all__ = ["Connectivity", "PopulationTemplate", "add_populations"]
 
@@ -67,7 +68,7 @@ class PopulationTemplate:
                         f"'{self.node.path}' has shape {value.shape}; populations need "
                         "scalar variables (one per unit)")
                 op.variables[var] = decl.copy(np.full(self.n, value.reshape(())[()]))
-        return NodeDef(base.operators, self.node.name)
+        return NodeDef(base.operators, self.node.name, units=self.n)
 
 
 class Connectivity:
@@ -75,32 +76,69 @@ class Connectivity:
 
     ``weights``: ``(n_target, n_source)`` matrix, dense or ``scipy.sparse``; ``delays`` and
     ``spread``: scalars or matrices of the same shape (per entry); ``spread`` makes the delays
-    gamma-distributed (ODE chains). ``edge``/``edge_var_map`` (coupling functions evaluated per
-    entry) are not supported yet: connect those with ``add_edges_from_matrix``.
+    gamma-distributed (ODE chains). Scalar ``weights`` are global all-to-all coupling,
+    ``target[i] += weights * sum_j source[j]``, built in O(n) without a matrix (scalar delays
+    and spread only).
+
+    ``edge``: an :class:`EdgeTemplate` (or its path) evaluated on every non-zero entry
+    ``(i, j)``: ``target[i] += weights[i, j] * out_ij``, ``out_ij`` being the edge's output
+    variable, with state variables of its own per entry (dynamic edges). ``edge_var_map`` maps
+    the edge's variables (``var``, ``op/var``) to ``'source'`` (the input that receives
+    ``source[j]``, delayed by ``delays[i, j]``), to a variable path of the target population
+    (``'e/phase_op/theta'``: it receives ``theta[i]``; a path of the source population gives
+    element ``j``), to a number, or to a ``(n_target, n_source)`` matrix of per-entry values.
     """
 
     def __init__(self, source: str, target: str, weights: Any, edge: Any = None,
-                 edge_var_map: dict[str, str] | None = None, delays: Any = None,
+                 edge_var_map: dict[str, Any] | None = None, delays: Any = None,
                  spread: Any = None) -> None:
-        if edge is not None or edge_var_map:
-            raise TemplateError(
-                f"Connectivity {source} -> {target}: edge templates on matrix connections are "
-                "not supported yet; use CircuitTemplate.add_edges_from_matrix(..., "
-                "template=edge) for coupling functions")
+        where = f"Connectivity {source} -> {target}"
         if spread is not None and delays is None:
-            raise TemplateError(f"Connectivity {source} -> {target}: a spread needs delays")
+            raise TemplateError(f"{where}: a spread needs delays")
         self.source, self.target = source, target
         self.weights = weights if hasattr(weights, "tocoo") else np.asarray(weights, float)
-        if np.ndim(self.weights) != 2:
-            raise TemplateError(f"Connectivity {source} -> {target}: weights must be a "
-                                f"(n_target, n_source) matrix, got shape {np.shape(weights)}")
-        self.edge, self.edge_var_map = edge, dict(edge_var_map or {})
+        if np.ndim(self.weights) == 0 and edge is not None:
+            raise TemplateError(f"{where}: an edge template needs a weight matrix (it is "
+                                "evaluated per entry), not scalar weights")
+        if np.ndim(self.weights) not in (0, 2):
+            raise TemplateError(f"{where}: weights must be a (n_target, n_source) matrix, got "
+                                f"shape {np.shape(weights)}")
+        if edge_var_map and edge is None:
+            raise TemplateError(f"{where}: edge_var_map needs an edge template (edge=...)")
+        self.edge: EdgeTemplate | None = None if edge is None else resolve_template(
+            edge, EdgeTemplate, where)
+        self.edge_var_map: dict[str, Any] = dict(edge_var_map or {})
+        if self.edge is not None:
+            _check_edge_var_map(self.edge, self.edge_var_map, where)
         self.delays, self.spread = delays, spread
 
     def to_def(self, prefix: str = "") -> ConnectionDef:
-        """The core's per-entry arrays, with ``prefix`` before both paths."""
-        return ConnectionDef.from_matrix(f"{prefix}{self.source}", f"{prefix}{self.target}",
-                                         self.weights, self.delays, self.spread)
+        """The core's per-entry arrays, with ``prefix`` before both paths (and before the
+        variable paths of ``edge_var_map``).
+        """
+        values = {k: f"{prefix}{v}" if isinstance(v, str) and v != "source" else v
+                  for k, v in self.edge_var_map.items()}
+        c = ConnectionDef.from_matrix(f"{prefix}{self.source}", f"{prefix}{self.target}",
+                                      self.weights, self.delays, self.spread, values)
+        if self.edge is not None:
+            c.operators = dict(self.edge.to_def().operators)
+            c.template = self.edge.path
+        return c
+
+
+def _check_edge_var_map(edge: EdgeTemplate, var_map: dict[str, Any], where: str) -> None:
+    """Every key of ``var_map`` names a variable of ``edge`` (else: an error with suggestions)."""
+    known = {f"{o}/{v}": v for o, op in edge.operators.items() for v in op.variables}
+    for key in var_map:
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == edge.name:
+            parts = parts[1:]
+        if "/".join(parts) in known or (len(parts) == 1 and parts[0] in known.values()):
+            continue
+        close = difflib.get_close_matches(parts[-1], list(dict.fromkeys(known.values())), n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise TemplateError(f"{where}: edge_var_map key '{key}' is not a variable of edge "
+                            f"template '{edge.path}' (variables: {', '.join(known)}).{hint}")
 
 
 def add_populations(circuit: Any, populations: Any, connections: Any) -> None:
