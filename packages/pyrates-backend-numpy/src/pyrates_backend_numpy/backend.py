@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import itertools
 import linecache
 import os
 import sys
+import tempfile
 import time
 from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pyrates_backend_numpy.codegen import generate_source
+from pyrates_backend_numpy.codegen import LOOP_METHODS, generate_source, loop_solver
 from pyrates_backend_numpy.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_numpy.jit import EVALS_PER_STEP, choose_numba
 from pyrates_backend_numpy.printer import SUPPORTED_FUNCTIONS
@@ -248,7 +250,8 @@ class NumpyBackend:
             system=system,
             options=options,
             metadata={"layout": layout, "numba": numba, "numba_reason": reason,
-                      "numpy_key": None if numba else numpy_key()},
+                      "numpy_key": None if numba else numpy_key(),
+                      "loop_solver": loop_solver(options, numba)},
         )
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
@@ -287,6 +290,15 @@ class NumpyBackend:
             _modules.popitem(last=False)
         return loaded
 
+    def _for_solver(self, model: LoadedModel, solver: str) -> LoadedModel:
+        """``model`` generated and loaded again with its numba loop for ``solver``."""
+        code = model.code
+        extra = {**code.options.extra, "numba": True}
+        options = dataclasses.replace(code.options, solver=solver, extra=extra)
+        again = self.generate(code.system, options)
+        again.metadata["numba_reason"] = code.metadata.get("numba_reason", "")
+        return self.load(again, Path(tempfile.gettempdir()))
+
     @staticmethod
     def _loaded(code: GeneratedCode, module: ModuleType, path: Path | None) -> LoadedModel:
         handle = ModelHandle(module, code.metadata["layout"], bool(code.metadata["numba"]),
@@ -295,7 +307,14 @@ class NumpyBackend:
                            args=default_args(handle), handle=handle)
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
-        """Simulate ``model`` (solvers: euler, heun, rk4, scipy)."""
+        """Simulate ``model`` (solvers: euler, heun, rk4, scipy).
+
+        A numba loop generated for one fixed-step method (``CodegenOptions.solver``) asked for
+        another is generated and compiled again for that method (once per process).
+        """
+        only = model.code.metadata.get("loop_solver")
+        if only is not None and request.solver in LOOP_METHODS and request.solver != only:
+            model = self._for_solver(model, request.solver)
         result = integrate(model.handle, request)
         result.stats["numba_reason"] = model.code.metadata.get("numba_reason", "")
         key = model.code.metadata.get("numpy_key")
