@@ -128,18 +128,19 @@ def _frame(result: Any, columns: list[tuple[str, str, str, int]],
     keys = [c[0] for c in columns]
     multi = len(set(keys)) != len(keys) or (
         isinstance(outputs, dict) and any("all" in p.split("/") for p in outputs.values()))
-    data = _column_block(result.outputs, columns)[first_row:]
+    times = np.asarray(result.time)
+    data = _column_block(result.outputs, columns, times.shape[0])[first_row:]
     if multi:
         labels: pd.Index = pd.MultiIndex.from_arrays(
             [keys, [_node_of(c[1]) for c in columns]], names=["output", "node"])
     else:
         labels = pd.Index(keys)
-    index = pd.Index(np.asarray(result.time)[first_row:], name="time")
+    index = pd.Index(times[first_row:], name="time")
     return pd.DataFrame(data, index=index, columns=labels, copy=False)
 
 
-def _column_block(outputs: dict[str, np.ndarray],
-                  columns: list[tuple[str, str, str, int]]) -> np.ndarray:
+def _column_block(outputs: dict[str, np.ndarray], columns: list[tuple[str, str, str, int]],
+                  n_rows: int) -> np.ndarray:
     """The ``(n_rows, n_columns)`` array of ``columns`` (``(key, label, request, position)``).
 
     When every requested output is a column slice of one recording array (the backends'
@@ -151,7 +152,6 @@ def _column_block(outputs: dict[str, np.ndarray],
     if base is not None:
         return base
     arrays = [np.asarray(outputs[req]) for _, _, req, _ in columns]
-    n_rows = arrays[0].shape[0] if arrays else 0
     out = np.empty((n_rows, len(columns)), np.result_type(*arrays) if arrays else float)
     for j, (arr, (_, _, _, pos)) in enumerate(zip(arrays, columns, strict=True)):
         out[:, j] = arr[:, pos]
