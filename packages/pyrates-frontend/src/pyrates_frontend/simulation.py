@@ -228,11 +228,15 @@ def _precision(float_precision: str) -> tuple[str, bool]:
 
 
 def build_system(circuit: CircuitTemplate, vectorize: bool, float_precision: str,
-                 inputs: set[str] | None = None) -> SystemIR:
-    """Compile ``circuit`` with the requested precision (complex ones force complex values)."""
+                 inputs: set[str] | None = None, network: NetworkDef | None = None) -> SystemIR:
+    """Compile ``circuit`` with the requested precision (complex ones force complex values).
+
+    ``network``: ``circuit.network(compact=True)`` if the caller has it already.
+    """
     real, force_complex = _precision(float_precision)
-    system = compile_network(circuit.network(compact=True), vectorize=vectorize, inputs=inputs,
-                             float_precision=real)
+    if network is None:
+        network = circuit.network(compact=True)
+    system = compile_network(network, vectorize=vectorize, inputs=inputs, float_precision=real)
     if force_complex and not system.is_complex:
         system = dataclasses.replace(system, is_complex=True)
     return system
@@ -275,7 +279,7 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
                             "CircuitTemplate(name, nodes={'p': node_template})) before running it")
     matched = _input_labels(network, inputs, f"circuit '{circuit.path}'")
     system = build_system(circuit, vectorize, float_precision,
-                          {lab for labs in matched.values() for lab in labs})
+                          {lab for labs in matched.values() for lab in labs}, network)
     check_finite_system(system)
     n_steps = int(round(simulation_time / step_size))
     requests, columns = _output_requests(system, outputs, f"circuit '{circuit.path}'")
