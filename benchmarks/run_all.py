@@ -1,7 +1,8 @@
 """All benchmarks in one command: a table of build, compile and run times that checks itself.
 
     .venv/bin/python benchmarks/run_all.py [--seconds 10] [--repeat 3] [--scale 1000,5000,10000]
-                                           [--orig-venv /work/venv-orig] [--write-readme]
+                                           [--orig-venv /work/venv-orig] [--sweep-sets 200]
+                                           [--write-readme]
 
 Workload W1 (``w1_model.py``: Wilson–Cowan on the 80-region connectome, 5846 delayed edges,
 Euler, dt 0.1 ms) with *default settings* (no ``numba=`` flag) as a new user runs it: the first
@@ -18,6 +19,10 @@ the goals of issue 15 (later run <= 0.75x the loop, first run <= 3 s cold and <=
 disk cache, W1's run >= 10x faster than 1.2.3's, 10,000 nodes in <= 10 s and <= 2 GB with
 generated code of the same size as for 80 nodes). On a shared machine the wall times swing;
 the CPU time of the first runs is printed beside them.
+Then the 200-set Jansen-Rit ``grid_search`` of ``bench_sweep.py`` (``--sweep-sets``): first call in
+a fresh process with an empty cache, in another one with the disk cache (checked: faster than
+the original), and a second call; beside the original's ``grid_search`` on the same sets (its
+own venv, timed without its imports, like ours; "not measured" without it).
 ``--write-readme`` replaces the block between the markers in README.md by the tables.
 """
 
@@ -136,6 +141,17 @@ def child_scale(n: int, per_node: int = 50, seed: int = 0) -> dict[str, Any]:
             "lines": len(code.source.splitlines())}
 
 
+def child_sweep(n: int, again: bool = True) -> dict[str, Any]:
+    """The Jansen-Rit sweep of ``bench_sweep.py``: ``grid_search`` over n values of C."""
+    from bench_sweep import T, sweep
+
+    noise = np.random.default_rng(0).uniform(120.0, 320.0, size=(int(round(T / 1e-4)), n))
+    first, info = sweep(n, noise, None)  # first call in this process: includes the JIT
+    second = sweep(n, noise, None)[0] if again else None
+    return {"sets": n, "first": first, "again": second,
+            "info": {k: v for k, v in info.items() if isinstance(v, (int, float, str, bool))}}
+
+
 def _child(args: list[str], cache: Path) -> dict[str, Any]:
     env = {**os.environ, "PYRATES_CACHE_DIR": str(cache), "OPENBLAS_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory(prefix="pyrates_bench_") as cwd:
@@ -182,6 +198,27 @@ def scale_table(scale: list[dict]) -> list[str]:
     lines += [f"| {r['nodes']} | {r['edges']} | {_s(r['build'])} | {_s(r['compile'])} | "
               f"{r['rss']:.2f} GB | {r['lines']} |" for r in scale]
     return lines
+
+
+def sweep_table(sweep: dict | None, orig: float | None, why: str) -> list[str]:
+    """Markdown rows of the Jansen-Rit ``grid_search`` comparison (empty if skipped)."""
+    if sweep is None:
+        return []
+    n = sweep["sets"]
+    rows = [("PyRates `grid_search`, first call in a fresh process (cold cache)", sweep["first"]),
+            ("PyRates `grid_search`, first call in a fresh process (disk cache)",
+             sweep["cached"]),
+            ("PyRates `grid_search`, second call in the same process", sweep["again"])]
+    lines = [f"Jansen-Rit sweep (`bench_sweep.py`): `grid_search` over {n} values of C, 1 s "
+             "at dt 1e-4, sampling 1e-3, one noise input column per set:", "",
+             "| path | total | per set |", "| --- | --- | --- |"]
+    lines += [f"| {p} | {_s(t)} | {1e3 * t / n:.1f} ms |" for p, t in rows]
+    if orig is not None:
+        lines.append(f"| original PyRates 1.2.3 `grid_search` | {_s(orig)} | "
+                     f"{1e3 * orig / n:.1f} ms |")
+    else:
+        lines.append(f"| original PyRates 1.2.3 `grid_search` | not measured ({why}) | – |")
+    return [*lines, ""]
 
 
 def checks(w1: dict, cached: dict, orig: dict | None, scale: list[dict],
@@ -244,13 +281,19 @@ def main() -> None:
     ap.add_argument("--scale", default="1000,5000,10000", help="node counts ('' to skip)")
     ap.add_argument("--orig-venv", type=Path, default=Path("/work/venv-orig"),
                     help="venv with pyrates==1.2.3 (skipped if missing)")
+    ap.add_argument("--sweep-sets", type=int, default=200,
+                    help="Jansen-Rit sets of the grid_search comparison (0 to skip)")
     ap.add_argument("--write-readme", action="store_true", help="update README.md's table")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         kind, *rest = args.child
-        res = (child_w1(float(rest[0]), int(rest[1]), rest[2] == "1") if kind == "w1"
-               else child_scale(int(rest[0])))
+        if kind == "w1":
+            res = child_w1(float(rest[0]), int(rest[1]), rest[2] == "1")
+        elif kind == "sweep":
+            res = child_sweep(int(rest[0]), len(rest) == 1)
+        else:
+            res = child_scale(int(rest[0]))
         print(json.dumps(res))
         return
     t_ms = args.seconds * 1000.0
@@ -272,6 +315,15 @@ def main() -> None:
     for n in [int(x) for x in args.scale.split(",") if x.strip()]:
         with tempfile.TemporaryDirectory(prefix="pyrates_cache_") as cache:
             scale.append(_child(["scale", str(n)], Path(cache)))
+    sweep, orig_sweep = None, None
+    if args.sweep_sets:
+        with tempfile.TemporaryDirectory(prefix="pyrates_cache_") as cache:
+            sweep = _child(["sweep", str(args.sweep_sets)], Path(cache))
+            sweep["cached"] = _child(["sweep", str(args.sweep_sets), "once"], Path(cache))["first"]
+        if py is not None:
+            from bench_sweep import original
+
+            orig_sweep = original(str(args.orig_venv), args.sweep_sets)
     w1_lines = _w1_lines()
     n_steps = int(round(t_ms / DT))
     head = (f"W1: 80 nodes, 5846 delayed edges, {n_steps} Euler steps; default settings chose "
@@ -282,10 +334,16 @@ def main() -> None:
              f"Random delayed networks (50 edges per node, delays 1-20 ms), `run(..., "
              f"numba=True)` of 10 steps in a fresh process; W1's module has {w1_lines} lines:",
              "", *scale_table(scale), "",
+             *sweep_table(sweep, orig_sweep, why),
              f"Generated by `benchmarks/run_all.py` on {time.strftime('%Y-%m-%d')} "
              f"({os.cpu_count()} cores, shared with other jobs: best of {args.repeat}).", ""]
     print("\n".join(block))
     results = checks(w1, cached, orig, scale, w1_lines)
+    if sweep is not None and orig_sweep is not None:
+        results.append((f"{sweep['sets']}-set Jansen-Rit grid_search {sweep['cached']:.2f} s "
+                        f"(first call, disk cache; cold: {sweep['first']:.2f} s, second call: "
+                        f"{sweep['again']:.2f} s) faster than 1.2.3's {orig_sweep:.2f} s",
+                        sweep["cached"] < orig_sweep))
     for text, ok in results:
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
     if args.write_readme:

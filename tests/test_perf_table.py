@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-_CELL = re.compile(r"^(–|\d+(\.\d+)? (s|GB)|\d+)$")
+_CELL = re.compile(r"^(–|\d+(\.\d+)? (s|ms|GB)|\d+|not measured \(.+\))$")
 
 
 def _run_all():
@@ -35,8 +35,10 @@ def test_readme_block_between_markers_parses():
     assert text.count(ra.START) == 1 and text.count(ra.END) == 1
     block = text.split(ra.START)[1].split(ra.END)[0]
     tables = _tables(block)
-    assert len(tables) == 2, "W1 table and scale table expected"
-    w1, scale = tables
+    assert len(tables) == 3, "W1 table, scale table and sweep table expected"
+    w1, scale, sweep = tables
+    assert sweep[0] == ["path", "total", "per set"]
+    assert any("1.2.3" in row[0] for row in sweep[2:])
     assert w1[0][:4] == ["path", "build", "compile", "run"]
     assert scale[0][0] == "nodes"
     for table in tables:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
+import linecache
 import os
+import tempfile
 import time
 from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pyrates_backend_numpy.codegen import generate_source
+from pyrates_backend_numpy.codegen import LOOP_METHODS, generate_source, loop_solver
 from pyrates_backend_numpy.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_numpy.jit import EVALS_PER_STEP, choose_numba
 from pyrates_backend_numpy.printer import SUPPORTED_FUNCTIONS
@@ -90,6 +93,31 @@ def _on_disk(key: str) -> bool:
     return any((folder / "__pycache__").glob(f"model_{key[:24]}*.nbi"))
 
 
+def _write_source(code: GeneratedCode, workdir: Path, file_name: str) -> Path:
+    """Write the module to ``workdir / file_name`` (suffix ``.py``) and return its path."""
+    path = workdir / Path(file_name).name
+    if path.suffix != code.suffix:
+        path = path.with_suffix(code.suffix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(code.source)
+    return path
+
+
+
+def _exec_in_memory(source: str, key: str) -> ModuleType:
+    """Execute a generated module without writing a file.
+
+    The source is registered with :mod:`linecache` under a pseudo file name, so tracebacks
+    and numba's error messages still show the generated lines.
+    """
+    filename = f"<pyrates generated {key[:16]}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = ModuleType(f"_pyrates_generated_{key[:16]}_{next(_counter)}")
+    module.__file__ = filename
+    exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 - our generated code
+    return module
+
+
 PROBE_STEPS = 64
 """Steps of the NumPy loop timed by the probe of the automatic numba choice."""
 PROBE_MAX_EDGES = 200_000
@@ -147,6 +175,9 @@ class NumpyBackend:
     solvers: frozenset[str] = SOLVERS
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
+    in_memory_load = True
+    """:meth:`load` without ``file_name`` writes nothing below ``workdir`` (the frontend then
+    creates no temporary folder)."""
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute",
          "batch", "jacobian", "delay_params"})
@@ -204,55 +235,72 @@ class NumpyBackend:
             system=system,
             options=options,
             metadata={"layout": layout, "numba": numba, "numba_reason": reason,
-                      "numpy_key": None if numba else numpy_key()},
+                      "numpy_key": None if numba else numpy_key(),
+                      "loop_solver": loop_solver(options, numba)},
         )
 
     def load(self, code: GeneratedCode, workdir: Path, file_name: str | None = None) -> LoadedModel:
-        """Write the source below ``workdir``, import it, and (numba) compile the loop."""
+        """Import the generated module and (numba) compile the loop.
+
+        With ``file_name`` the source is written to ``workdir / file_name`` and imported from
+        there (``LoadedModel.path``). Without it nothing is written below ``workdir``: the module
+        is taken from this process's cache of imported models (same source: no import, no
+        compilation), from the numba disk cache (:func:`cache_dir`), or executed in memory
+        (``LoadedModel.path`` is then None).
+        """
         if code.metadata.get("jacobian"):
             return load_jacobian(code, workdir, file_name)
-        workdir = Path(workdir)
-        stem = Path(file_name).stem if file_name else f"pyrates_model_{next(_counter)}"
-        path = workdir / (Path(file_name).name if file_name else stem + code.suffix)
-        if path.suffix != code.suffix:
-            path = path.with_suffix(code.suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(code.source)
         key = hashlib.sha256(code.source.encode()).hexdigest()
-        layout = code.metadata["layout"]
-        numba = bool(code.metadata["numba"])
+        path = _write_source(code, Path(workdir), file_name) if file_name else None
         if key in _modules:  # same generated source: reuse the imported (and JIT-ed) module
             _modules.move_to_end(key)
-            handle = ModelHandle(_modules[key], layout, numba, code.system, code.func_name)
             code.metadata["compile_time"] = 0.0
-            return LoadedModel(code=code, path=path,
-                               func=follow_edge_params(handle,
-                                                       getattr(handle.module, code.func_name)),
-                               args=default_args(handle), handle=handle)
-        module_name = f"_pyrates_generated_{stem}_{next(_counter)}"
-        import_path = path
+            return self._loaded(code, _modules[key], path)
+        numba = bool(code.metadata["numba"])
+        cached_file = _persistent_copy(code.source, key) if numba else None
+        if cached_file is not None:  # stays importable: numba's disk cache refers to it
+            module = import_module_file(cached_file, f"_pyrates_cached_{key[:24]}", keep=True)
+        elif path is not None:
+            module = import_module_file(path, f"_pyrates_generated_{path.stem}_{next(_counter)}",
+                                  keep=False)
+        else:
+            module = _exec_in_memory(code.source, key)
+        loaded = self._loaded(code, module, path)
+        start = time.perf_counter()
         if numba:
-            cached_file = _persistent_copy(code.source, key)
-            if cached_file is not None:
-                import_path, module_name = cached_file, f"_pyrates_cached_{key[:24]}"
-        # a disk-cached numba module stays importable by name: numba's cache refers to it
-        module = import_module_file(import_path, module_name, keep=import_path != path)
-        handle = ModelHandle(module, layout, numba, code.system, code.func_name)
-        compile_time = 0.0
-        if handle.numba:
-            start = time.perf_counter()
-            warm_up(handle, code.options)
-            compile_time = time.perf_counter() - start
-        code.metadata["compile_time"] = compile_time
+            warm_up(loaded.handle, code.options)
+        code.metadata["compile_time"] = time.perf_counter() - start
         _modules[key] = module
         while len(_modules) > _MAX_CACHED:
             _modules.popitem(last=False)
+        return loaded
+
+    def _for_solver(self, model: LoadedModel, solver: str) -> LoadedModel:
+        """``model`` generated and loaded again with its numba loop for ``solver``."""
+        code = model.code
+        extra = {**code.options.extra, "numba": True}
+        options = dataclasses.replace(code.options, solver=solver, extra=extra)
+        again = self.generate(code.system, options)
+        again.metadata["numba_reason"] = code.metadata.get("numba_reason", "")
+        return self.load(again, Path(tempfile.gettempdir()))
+
+    @staticmethod
+    def _loaded(code: GeneratedCode, module: ModuleType, path: Path | None) -> LoadedModel:
+        handle = ModelHandle(module, code.metadata["layout"], bool(code.metadata["numba"]),
+                             code.system, code.func_name)
         return LoadedModel(code=code, path=path,
                            func=follow_edge_params(handle, getattr(module, code.func_name)),
                            args=default_args(handle), handle=handle)
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
-        """Simulate ``model`` (solvers: euler, heun, rk4, scipy)."""
+        """Simulate ``model`` (solvers: euler, heun, rk4, scipy).
+
+        A numba loop generated for one fixed-step method (``CodegenOptions.solver``) asked for
+        another is generated and compiled again for that method (once per process).
+        """
+        only = model.code.metadata.get("loop_solver")
+        if only is not None and request.solver in LOOP_METHODS and request.solver != only:
+            model = self._for_solver(model, request.solver)
         result = integrate(model.handle, request)
         result.stats["numba_reason"] = model.code.metadata.get("numba_reason", "")
         key = model.code.metadata.get("numpy_key")

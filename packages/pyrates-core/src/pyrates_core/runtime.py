@@ -302,8 +302,13 @@ class RecordingPlan:
         return np.concatenate(parts)
 
     def split(self, rec: np.ndarray) -> dict[str, np.ndarray]:
-        """Recorded columns (``(..., n_rows, n_cols)``) -> outputs by key."""
-        return {key: rec[..., sl].copy() for key, sl in self.columns.items()}
+        """Recorded columns (``(..., n_rows, n_cols)``) -> outputs by key.
+
+        The outputs are views of ``rec`` (no copy): pass a recording array that is not
+        written to afterwards. Consumers can recover the one 2-D block (``out.base``) to
+        frame all columns at once without copying.
+        """
+        return {key: rec[..., sl] for key, sl in self.columns.items()}
 
 
 def plan_recording(system: SystemIR, outputs: dict[str, tuple[str, Any]],

@@ -124,18 +124,69 @@ def _output_requests(system: SystemIR, outputs: dict[str, str] | list[str] | Non
 
 
 def _frame(result: Any, columns: list[tuple[str, str, str, int]],
-           outputs: dict[str, str] | list[str] | None) -> pd.DataFrame:
+           outputs: dict[str, str] | list[str] | None, first_row: int = 0) -> pd.DataFrame:
+    """The result table: one 2-D array framed without copying, rows from ``first_row`` on."""
     keys = [c[0] for c in columns]
     multi = len(set(keys)) != len(keys) or (
         isinstance(outputs, dict) and any("all" in p.split("/") for p in outputs.values()))
-    data = {}
-    for key, lab, req, pos in columns:
-        col = (key, _node_of(lab)) if multi else key
-        data[col] = result.outputs[req][:, pos]
-    df = pd.DataFrame(data, index=pd.Index(result.time, name="time"))
+    times = np.asarray(result.time)
+    data = _column_block(result.outputs, columns, times.shape[0])[first_row:]
     if multi:
-        df.columns = pd.MultiIndex.from_tuples(df.columns, names=["output", "node"])
-    return df
+        labels: pd.Index = pd.MultiIndex.from_arrays(
+            [keys, [_node_of(c[1]) for c in columns]], names=["output", "node"])
+    else:
+        labels = pd.Index(keys)
+    index = pd.Index(times[first_row:], name="time")
+    return pd.DataFrame(data, index=index, columns=labels, copy=False)
+
+
+def _column_block(outputs: dict[str, np.ndarray], columns: list[tuple[str, str, str, int]],
+                  n_rows: int) -> np.ndarray:
+    """The ``(n_rows, n_columns)`` array of ``columns`` (``(key, label, request, position)``).
+
+    When every requested output is a column slice of one recording array (the backends'
+    :meth:`~pyrates_core.runtime.RecordingPlan.split`) and the columns are consecutive
+    there, that array (or a slice of it) is returned without copying; otherwise the
+    columns are gathered into a new array.
+    """
+    base = _shared_base(outputs, columns)
+    if base is not None:
+        return base
+    arrays = [np.asarray(outputs[req]) for _, _, req, _ in columns]
+    out = np.empty((n_rows, len(columns)), np.result_type(*arrays) if arrays else float)
+    for j, (arr, (_, _, _, pos)) in enumerate(zip(arrays, columns, strict=True)):
+        out[:, j] = arr[:, pos]
+    return out
+
+
+def _shared_base(outputs: dict[str, np.ndarray],
+                 columns: list[tuple[str, str, str, int]]) -> np.ndarray | None:
+    """A view of the one 2-D array all ``columns`` lie in side by side, or None."""
+    if not columns:
+        return None
+    first = outputs[columns[0][2]]
+    base = first.base if isinstance(first, np.ndarray) else None
+    if not isinstance(base, np.ndarray) or base.ndim != 2 or first.ndim != 2:
+        return None
+    item = base.itemsize
+    origin = base.__array_interface__["data"][0]
+    starts: dict[str, int] = {}
+    for _, _, req, _ in columns:
+        arr = outputs[req]
+        if req in starts:
+            continue
+        if (not isinstance(arr, np.ndarray) or arr.base is not base or arr.ndim != 2
+                or arr.strides != base.strides or arr.shape[0] != base.shape[0]):
+            return None
+        offset = arr.__array_interface__["data"][0] - origin
+        if offset % item or not 0 <= offset // item < base.shape[1]:
+            return None
+        starts[req] = offset // item
+    cols = [starts[req] + pos for _, _, req, pos in columns]
+    lo = cols[0]
+    if cols != list(range(lo, lo + len(cols))):
+        return None
+    return base[:, lo:lo + len(cols)]
 
 
 def _node_of(label: str) -> str:
@@ -178,22 +229,25 @@ def _precision(float_precision: str) -> tuple[str, bool]:
 
 
 def build_system(circuit: CircuitTemplate, vectorize: bool, float_precision: str,
-                 inputs: set[str] | None = None) -> SystemIR:
-    """Compile ``circuit`` with the requested precision (complex ones force complex values)."""
+                 inputs: set[str] | None = None, network: NetworkDef | None = None) -> SystemIR:
+    """Compile ``circuit`` with the requested precision (complex ones force complex values).
+
+    ``network``: ``circuit.network(compact=True)`` if the caller has it already.
+    """
     real, force_complex = _precision(float_precision)
-    system = compile_network(circuit.network(compact=True), vectorize=vectorize, inputs=inputs,
-                             float_precision=real)
+    if network is None:
+        network = circuit.network(compact=True)
+    system = compile_network(network, vectorize=vectorize, inputs=inputs, float_precision=real)
     if force_complex and not system.is_complex:
         system = dataclasses.replace(system, is_complex=True)
     return system
 
 
-def _cut(frame: pd.DataFrame, cutoff: float | None, step: float) -> pd.DataFrame:
-    """Drop the rows before ``cutoff`` (the index stays the simulation time)."""
+def _first_row(times: np.ndarray, cutoff: float | None, step: float) -> int:
+    """Index of the first row at or after ``cutoff`` (the index stays the simulation time)."""
     if not cutoff:
-        return frame
-    keep = frame.index.to_numpy() >= float(cutoff) - 1e-9 * step
-    return frame.loc[keep]
+        return 0
+    return int(np.searchsorted(np.asarray(times), float(cutoff) - 1e-9 * step, side="left"))
 
 
 def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: float,
@@ -226,7 +280,7 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
                             "CircuitTemplate(name, nodes={'p': node_template})) before running it")
     matched = _input_labels(network, inputs, f"circuit '{circuit.path}'")
     system = build_system(circuit, vectorize, float_precision,
-                          {lab for labs in matched.values() for lab in labs})
+                          {lab for labs in matched.values() for lab in labs}, network)
     check_finite_system(system)
     n_steps = int(round(simulation_time / step_size))
     requests, columns = _output_requests(system, outputs, f"circuit '{circuit.path}'")
@@ -245,6 +299,10 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
         model = _load_into(be, code, file_name)
         t2 = time.perf_counter()
         result = be.integrate(model, request)
+    elif getattr(be, "in_memory_load", False):  # nothing written: no temporary folder
+        model = be.load(code, Path(tempfile.gettempdir()))
+        t2 = time.perf_counter()
+        result = be.integrate(model, request)
     else:
         with tempfile.TemporaryDirectory(prefix="pyrates_") as workdir:
             model = be.load(code, Path(workdir), _stem(file_name))
@@ -258,7 +316,7 @@ def run_circuit(circuit: CircuitTemplate, simulation_time: float, step_size: flo
                          "n_state": system.n_state, **result.stats}
     if not clear:
         circuit._run_cache["model"] = model
-    return _cut(_frame(result, columns, outputs), cutoff, step_size)
+    return _frame(result, columns, outputs, _first_row(result.time, cutoff, step_size))
 
 
 def _stem(file_name: str | None) -> str | None:
@@ -332,6 +390,8 @@ def run_func(circuit: CircuitTemplate, func_name: str, step_size: float | None =
     code = be.generate(system, options)
     if file_name is not None:
         model = _load_into(be, code, file_name)
+    elif getattr(be, "in_memory_load", False):  # nothing written: no temporary folder
+        model = be.load(code, Path(tempfile.gettempdir()))
     else:
         with tempfile.TemporaryDirectory(prefix="pyrates_") as workdir:
             model = be.load(code, Path(workdir))
