@@ -82,7 +82,8 @@ def undelayed_indices(system: SystemIR, layout: Layout) -> list[np.ndarray]:
 
 def delayed_indices(system: SystemIR, layout: Layout) -> list[np.ndarray]:
     """The index arrays of the delayed edges (target[, edge id]) where the function applies
-    their weights itself (the exported vector field), in argument order."""
+    their weights itself (the exported vector field), in argument order.
+    """
     arrays = []
     for k in sorted(layout.delayed_edge_args):
         keep = system.edges[k].delays > 0
