@@ -46,6 +46,21 @@ def _single_edge(weight: float):
     return c
 
 
+def _assignment_source(weight: float):
+    """A delayed edge that reads an algebraic variable (``m = tanh(x)``)."""
+    from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
+
+    op = OperatorTemplate("s", equations=["d/dt * x = -x + m_in", "m = tanh(x)"],
+                          variables={"x": "output(0.4)", "m": "variable(0.0)",
+                                     "m_in": "input(0.0)"})
+    node = NodeTemplate("sn", operators=[op])
+    c = CircuitTemplate("alg", nodes={"a": node, "b": node})
+    c.add_edges([("a/s/m", "b/s/m_in", None, {"weight": weight, "delay": 0.3}),
+                 ("b/s/m", "a/s/m_in", None, {"weight": 0.5, "delay": 0.6})])
+    c.update_var(node_vars={"a/s/x": 1.2})
+    return c
+
+
 def _export(circuit):
     f, args, names, _ = circuit.get_run_func("vf", 1e-3, backend="jax", verbose=False,
                                              in_place=False)
@@ -59,7 +74,7 @@ def _changed_weight() -> tuple[np.ndarray, np.ndarray, float]:
     return w, w2, -3.5
 
 
-@pytest.mark.parametrize("which", ["matrix", "single"])
+@pytest.mark.parametrize("which", ["matrix", "single", "assignment"])
 def test_weight_argument_equals_rebuilt_model(which: str):
     if which == "matrix":
         w, w2, new = _changed_weight()
@@ -67,8 +82,9 @@ def test_weight_argument_equals_rebuilt_model(which: str):
         g, args2, names2 = _export(_circuit(w2))
     else:
         new = -3.5
-        f, args, names = _export(_single_edge(2.0))
-        g, args2, names2 = _export(_single_edge(new))
+        build = _single_edge if which == "single" else _assignment_source
+        f, args, names = _export(build(2.0))
+        g, args2, names2 = _export(build(new))
     assert names == names2 and any(n.endswith("_dly") for n in names)  # delayed edges
     # the weight argument: the one parameter whose values differ between the two builds
     diff = [i for i in range(2, len(args)) if np.shape(args[i]) == np.shape(args2[i])
