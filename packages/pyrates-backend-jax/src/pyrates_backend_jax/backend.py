@@ -21,6 +21,7 @@ from pyrates_backend_jax.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_jax.simulate import (
     LoopConfig,
     build_loop,
+    delayed_indices,
     item_entries,
     static_delays,
     undelayed_indices,
@@ -260,6 +261,10 @@ class JaxBackend:
         handle: ModelHandle = model.handle
         system, layout = handle.system, handle.layout
         enable_x64(system)
+        if layout.per_edge_delays:
+            raise SolverError("this model was generated for the 'vector_field' target (its "
+                              "delayed inputs are per-edge values); generate it with "
+                              "CodegenOptions(target='simulate') to simulate it")
         if request.solver not in self.solvers:
             raise SolverError(f"solver '{request.solver}' is not supported by the jax backend; "
                               f"choose one of: {', '.join(sorted(self.solvers))}")
@@ -424,7 +429,7 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     params = {n: _cast(system, n, p.value) for n, p in system.params.items()}
     head = [params[n] for n in layout.params]
     head += [np.asarray(system.inputs[i].default, system.value_dtype) for i in layout.inputs]
-    head += undelayed_indices(system, layout)
+    head += undelayed_indices(system, layout) + delayed_indices(system, layout)
     if not layout.delayed:
         return tuple(head)
     sizes = system.symbol_sizes()
@@ -439,6 +444,9 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
                 continue
             b = system.edges[item.bundle]
             keep = b.delays > 0
+            if layout.per_edge_delays:  # unweighted, one per delayed edge
+                dly.append(x[b.source_idx[keep]].copy())
+                continue
             w = np.broadcast_to(np.asarray(params[b.weights]).reshape(-1) if
                                 edge_weight_vector(system, item.bundle) else
                                 np.asarray(params[b.weights]).reshape(-1)[:1], (b.n_edges,))
@@ -456,7 +464,11 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
                 values.update({a.name: v for a, v in zip(system.assignments, obs)})
             for k, item in enumerate(layout.delayed):
                 _, w, src, out = item_entries(system, layout, k, params)
-                x = values.get(item.symbol, jnp.zeros(sizes[item.symbol]))[src] * w
+                x = values.get(item.symbol, jnp.zeros(sizes[item.symbol]))[src]
+                if item.bundle is not None and layout.per_edge_delays:
+                    dly[k] = x  # unweighted, one per delayed edge
+                    continue
+                x = x * w
                 dly[k] = x if out is None else jnp.zeros(item.n_out, x.dtype).at[out].add(x)
         return dly
 

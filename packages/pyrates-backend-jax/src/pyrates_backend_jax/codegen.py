@@ -12,6 +12,12 @@ of every input, the integer index arrays of the undelayed edges of each bundle
 (length ``n_target``), ``past_<x>`` the value of ``x(t - tau)``. The time loop
 (:mod:`pyrates_backend_jax.simulate`) computes the delayed values from its history buffers; the
 generated functions never see a history, so they are plain differentiable JAX functions.
+
+The exported vector field (target ``'vector_field'``, ``get_run_func``) applies the weights of
+delayed edges itself, so that its weight arguments act on them: there ``<bundle>_dly`` holds
+the *unweighted* delayed source value of every delayed edge (``x_src(t - d_e)``, one entry per
+delayed edge), and the index arrays ``<bundle>_dtgt`` (and ``<bundle>_deid`` for per-edge
+weights) of the delayed edges follow the undelayed index arrays.
 """
 
 from __future__ import annotations
@@ -60,6 +66,14 @@ class Layout:
     """Bundle index -> names of its undelayed index arrays (src, tgt[, eid])."""
     delayed: list[DelayItem] = field(default_factory=list)
     arg_names: list[str] = field(default_factory=list)
+    delayed_edge_args: dict[int, list[str]] = field(default_factory=dict)
+    """Bundle index -> names of its delayed index arrays (tgt[, eid]); only where the
+    function applies the delayed weights itself (``per_edge_delays``)."""
+
+    @property
+    def per_edge_delays(self) -> bool:
+        """Whether ``<bundle>_dly`` arguments are unweighted per-edge values (exported field)."""
+        return bool(self.delayed_edge_args)
 
     @property
     def history(self) -> list[str]:
@@ -91,8 +105,13 @@ def edge_weight_vector(system: SystemIR, k: int) -> bool:
     return value.ndim == 1 and value.size == b.n_edges and b.n_edges > 1
 
 
-def build_layout(system: SystemIR, func_name: str = "vector_field") -> Layout:
-    """Assign identifiers to every symbol and argument of the generated functions."""
+def build_layout(system: SystemIR, func_name: str = "vector_field",
+                 per_edge_delays: bool = False) -> Layout:
+    """Assign identifiers to every symbol and argument of the generated functions.
+
+    ``per_edge_delays``: delayed bundles take one unweighted delayed value per edge and the
+    function applies their weights (the exported vector field; see the module docstring).
+    """
     ident = _Names()
     ident.used.add(func_name)
     names = {system.time.name: "t"}
@@ -116,7 +135,12 @@ def build_layout(system: SystemIR, func_name: str = "vector_field") -> Layout:
         if np.any(b.delays == 0):
             parts = ["src", "tgt"] + (["eid"] if edge_weight_vector(system, k) else [])
             layout.edge_args[k] = [ident(f"{prefix}_{p}") for p in parts]
-        if b.delayed:
+        if b.delayed and per_edge_delays:
+            parts = ["dtgt"] + (["deid"] if edge_weight_vector(system, k) else [])
+            layout.delayed_edge_args[k] = [ident(f"{prefix}_{p}") for p in parts]
+            layout.delayed.append(DelayItem(ident(f"{prefix}_dly"), b.source,
+                                            int(np.count_nonzero(b.delays > 0)), bundle=k))
+        elif b.delayed:
             layout.delayed.append(DelayItem(ident(f"{prefix}_dly"), b.source, b.n_target,
                                             bundle=k))
     seen: set[sp.Expr] = set()
@@ -133,6 +157,8 @@ def build_layout(system: SystemIR, func_name: str = "vector_field") -> Layout:
                                             past=p))
     layout.arg_names = [names[p] for p in layout.params] + [names[i] for i in layout.inputs]
     layout.arg_names += [n for k in sorted(layout.edge_args) for n in layout.edge_args[k]]
+    layout.arg_names += [n for k in sorted(layout.delayed_edge_args)
+                         for n in layout.delayed_edge_args[k]]
     layout.arg_names += [d.arg for d in layout.delayed]
     return layout
 
@@ -161,7 +187,16 @@ class _Writer:
                 else:
                     terms.append(f"{w} * jax.ops.segment_sum({gathered}, {names[1]}, "
                                  f"num_segments={b.n_target})")
-            if k in delayed_args:
+            if k in layout.delayed_edge_args:  # unweighted per-edge values: weigh and sum
+                names = layout.delayed_edge_args[k]
+                w, dly = layout.names[b.weights], delayed_args[k]
+                if len(names) == 2:
+                    terms.append(f"jax.ops.segment_sum({w}[{names[1]}] * {dly}, {names[0]}, "
+                                 f"num_segments={b.n_target})")
+                else:
+                    terms.append(f"{w} * jax.ops.segment_sum({dly}, {names[0]}, "
+                                 f"num_segments={b.n_target})")
+            elif k in delayed_args:
                 terms.append(delayed_args[k])
             return f"({' + '.join(terms)})"
 
@@ -204,7 +239,8 @@ def generate_source(system: SystemIR, options: CodegenOptions) -> tuple[str, Lay
     if len(system.derivatives) != len(system.states):
         raise EquationError(f"the system has {len(system.states)} states but "
                             f"{len(system.derivatives)} derivative expressions")
-    layout = build_layout(system, options.func_name)
+    layout = build_layout(system, options.func_name,
+                          per_edge_delays=options.target == "vector_field")
     writer = _Writer(system, options, layout)
     head = ['"""Model generated by PyRates (jax backend); edit the model, not this file.',
             "",

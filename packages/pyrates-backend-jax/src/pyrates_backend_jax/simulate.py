@@ -80,6 +80,19 @@ def undelayed_indices(system: SystemIR, layout: Layout) -> list[np.ndarray]:
     return arrays
 
 
+def delayed_indices(system: SystemIR, layout: Layout) -> list[np.ndarray]:
+    """The index arrays of the delayed edges (target[, edge id]) where the function applies
+    their weights itself (the exported vector field), in argument order.
+    """
+    arrays = []
+    for k in sorted(layout.delayed_edge_args):
+        keep = system.edges[k].delays > 0
+        arrays.append(system.edges[k].target_idx[keep].astype(np.int32))
+        if len(layout.delayed_edge_args[k]) == 2:
+            arrays.append(np.flatnonzero(keep).astype(np.int32))
+    return arrays
+
+
 def item_entries(system: SystemIR, layout: Layout, k: int, params: dict[str, Any]
                  ) -> tuple[Any, Any, np.ndarray, np.ndarray | None]:
     """``(delays, weights, src, out)`` of delayed item ``k`` (weights/delays may be traced)."""

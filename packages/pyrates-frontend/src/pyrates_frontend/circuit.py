@@ -15,7 +15,12 @@ from pyrates_core.edge_blocks import EdgeBlock
 from pyrates_core.errors import TemplateError, VariableNotFoundError
 from pyrates_core.model import EdgeDef, NetworkDef, NodeDef
 from pyrates_frontend.building import register_template_class, resolve_template
-from pyrates_frontend.edge_matrix import COMPACT_ATTRS, EdgeMatrix, matrix_entries
+from pyrates_frontend.edge_matrix import (
+    COMPACT_ATTRS,
+    UPDATABLE_ATTRS,
+    EdgeMatrix,
+    matrix_entries,
+)
 from pyrates_frontend.paths import match_labels, pattern_for
 from pyrates_frontend.templates import EdgeTemplate, NodeTemplate, Template, _close
 from pyrates_frontend.validation import check_value
@@ -122,7 +127,7 @@ class CircuitTemplate(Template):
             src, tgt, tpl, attrs = _edge_tuple(e, f"circuit '{self.path}'")
             if tpl is not None:
                 self._check_edge_template(src, tpl)
-            self.edges.append((src, tgt, tpl, attrs))
+            self._edge_list.append((src, tgt, tpl, attrs))  # matrices stay compact
         self._run_cache.clear()
 
     @staticmethod
@@ -230,8 +235,9 @@ class CircuitTemplate(Template):
         return NetworkDef(nodes, [e for e in edges if isinstance(e, EdgeDef)], self.name,
                           connections=conns, edge_blocks=blocks)
 
-    def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef],
+    def _flatten(self, prefix: str, nodes: dict[str, NodeDef], edges: list[EdgeDef] | None,
                  outer: dict[str, Any], blocks: list[EdgeBlock] | None = None) -> None:
+        """Add this level's node (and, unless ``edges`` is None, edge) definitions."""
         mine = {**self._values, **getattr(self, "_carry", {})}
         values = {**{f"{prefix}{k}": v for k, v in mine.items()}, **outer}
         per_node: dict[str, dict[str, Any]] = {}
@@ -250,6 +256,8 @@ class CircuitTemplate(Template):
         for label, circ in self.circuits.items():
             sub = {k: v for k, v in values.items() if k.startswith(f"{prefix}{label}/")}
             circ._flatten(f"{prefix}{label}/", nodes, edges, sub, blocks)
+        if edges is None:  # nodes only (variable paths)
+            return
         edges += [c.to_def(prefix) for c in getattr(self, "connections", [])]
         items = list(self._edge_list)
         if blocks is None:
@@ -271,7 +279,9 @@ class CircuitTemplate(Template):
     def variable_paths(self) -> dict[str, Any]:
         """Every variable of every node: ``node/op/var`` -> current value."""
         out: dict[str, Any] = {}
-        for path, node in self.network().nodes.items():
+        nodes: dict[str, NodeDef] = {}
+        self._flatten("", nodes, None, {})  # edges (compact or not) are not needed here
+        for path, node in nodes.items():
             for op_name, op in node.operators.items():
                 for var, decl in op.variables.items():
                     out[f"{path}/{op_name}/{var}"] = decl.value
@@ -431,9 +441,22 @@ class CircuitTemplate(Template):
         self._run_cache.clear()
         return self
 
+    def _edge_hits(self, src: str, tgt: str) -> list[tuple[int, int]]:
+        """Edges src -> tgt in ``edges`` order: ``(-1, list index)`` or ``(matrix, entry)``."""
+        hits = [(-1, i) for i, e in enumerate(self._edge_list) if e[0] == src and e[1] == tgt]
+        for m, mat in enumerate(self._matrices):
+            hits += [(m, int(k)) for k in mat.find(src, tgt)]
+        return hits
+
     def _update_edge(self, src: str, tgt: str, idx: int | None, changes: dict) -> None:
-        """Change attributes of the edge(s) src -> tgt, here or in a sub-circuit."""
-        hits = [i for i, e in enumerate(self.edges) if e[0] == src and e[1] == tgt]
+        """Change attributes of the edge(s) src -> tgt, here or in a sub-circuit.
+
+        Matrix edges (``add_edges_from_matrix``) stay compact for weight/delay changes.
+        """
+        hits = self._edge_hits(src, tgt)
+        if any(m >= 0 for m, _ in hits) and not set(changes) <= UPDATABLE_ATTRS:
+            self.edges  # noqa: B018 - other attributes need one edge tuple each: expand
+            hits = self._edge_hits(src, tgt)
         if not hits:
             head_s, _, rest_s = src.partition("/")
             head_t, _, rest_t = tgt.partition("/")
@@ -443,10 +466,19 @@ class CircuitTemplate(Template):
                 return
             raise VariableNotFoundError(f"circuit '{self.path}' has no edge {src} -> {tgt}")
         if idx is not None:
+            if not -len(hits) <= idx < len(hits):
+                raise IndexError(f"circuit '{self.path}' has {len(hits)} edge(s) {src} -> "
+                                 f"{tgt}; index {idx} is out of range")
             hits = [hits[idx]]
-        for i in hits:
-            s, t, tpl, attrs = self.edges[i]
-            self.edges[i] = (s, t, tpl, {**attrs, **changes})
+        per_matrix: dict[int, list[int]] = {}
+        for m, i in hits:
+            if m < 0:
+                s, t, tpl, attrs = self._edge_list[i]
+                self._edge_list[i] = (s, t, tpl, {**attrs, **changes})
+            else:
+                per_matrix.setdefault(m, []).append(i)
+        for m, entries in per_matrix.items():  # a changed copy: deep copies share matrices
+            self._matrices[m] = self._matrices[m].updated(np.asarray(entries), changes)
 
     # -- simulation (implemented in pyrates_frontend.simulation) ---------------------------
     def run(self, simulation_time: float, step_size: float, inputs: dict[str, Any] | None = None,

@@ -17,10 +17,13 @@ import numpy as np
 
 from pyrates_core.edge_blocks import EdgeBlock
 
-__all__ = ["COMPACT_ATTRS", "EdgeMatrix", "matrix_entries"]
+__all__ = ["COMPACT_ATTRS", "UPDATABLE_ATTRS", "EdgeMatrix", "matrix_entries"]
 
 COMPACT_ATTRS = frozenset({"delay"})
 """Edge attributes the compact form holds (others need one edge each)."""
+
+UPDATABLE_ATTRS = COMPACT_ATTRS | {"weight"}
+"""Edge attributes ``update_var`` can change without expanding a matrix."""
 
 
 def _is_sparse(x: Any) -> bool:
@@ -106,6 +109,44 @@ class EdgeMatrix:
             out.append((f"{self.sources[j]}/{self.source_var}",
                         f"{self.targets[i]}/{self.target_var}", None, a))
         return out
+
+    def find(self, source: str, target: str) -> np.ndarray:
+        """Indices (in edge order) of the entries ``source -> target`` (full variable paths)."""
+        s_node, _, s_var = source.rpartition("/")
+        s_node, _, s_op = s_node.rpartition("/")
+        t_node, _, t_var = target.rpartition("/")
+        t_node, _, t_op = t_node.rpartition("/")
+        if f"{s_op}/{s_var}" != self.source_var or f"{t_op}/{t_var}" != self.target_var:
+            return np.zeros(0, dtype=np.int64)
+        cols = [j for j, n in enumerate(self.sources) if n == s_node]
+        rows = [i for i, n in enumerate(self.targets) if n == t_node]
+        if not cols or not rows:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.isin(self.cols, cols) & np.isin(self.rows, rows))
+
+    def updated(self, entries: np.ndarray, changes: dict[str, Any]) -> EdgeMatrix:
+        """A copy with ``changes`` (``weight``/``delay`` values) applied to ``entries``."""
+        bad = set(changes) - UPDATABLE_ATTRS
+        if bad:
+            raise ValueError(f"EdgeMatrix.updated: attributes {sorted(bad)} need single edges; "
+                             f"only {sorted(UPDATABLE_ATTRS)} can be changed here")
+        weight, attrs = self.weight, dict(self.attrs)
+        for key, val in changes.items():
+            try:
+                num = float(val)
+            except (TypeError, ValueError):
+                raise ValueError(f"update_var: edge attribute '{key}' must be a number, got "
+                                 f"{val!r}") from None
+            if key == "weight":
+                weight = weight.copy()
+                weight[entries] = num
+            else:
+                col = attrs.get(key)
+                col = np.zeros(len(self)) if col is None else np.array(col, dtype=float)
+                col[entries] = num
+                attrs[key] = col
+        return EdgeMatrix(self.source_var, self.target_var, self.sources, self.targets,
+                          self.rows, self.cols, weight, attrs)
 
     def block(self, prefix: str) -> EdgeBlock:
         """The core's compact edge set, node paths below ``prefix``."""

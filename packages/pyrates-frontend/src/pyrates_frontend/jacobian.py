@@ -47,7 +47,7 @@ def jacobian_func(circuit: CircuitTemplate, func_name: str, step_size: float | N
     extra["sparse"] = bool(sparse)
     _say(verbose, f"Generating the {be.name} Jacobian '{func_name}'...")
     inputs = dict(inputs or {})
-    matched = _input_labels(circuit.network(), inputs, f"circuit '{circuit.path}'")
+    matched = _input_labels(circuit.network(compact=True), inputs, f"circuit '{circuit.path}'")
     start = copy.deepcopy(circuit)  # y starts at the last run's final state (PyRates 1.x)
     start._carry = {**start._carry, **start._state}
     system = build_system(start, vectorize, float_precision,
