@@ -9,7 +9,8 @@ Trainable variables are named like the variables of ``update_var``:
   weight or delay of the edge(s) ``source -> target``.
 
 Any backend with the ``grad`` capability runs the optimisation (``'torch'``, ``'tensorflow'``,
-and any other that implements :class:`pyrates_core.fitting.GradientBackend`).
+``'jax'`` (with optax; edge delays not trainable there), and any other that implements
+:class:`pyrates_core.fitting.GradientBackend`).
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def _prepare(circuit: CircuitTemplate, params: list[Any], target: Any,
     be = get_backend(backend)
     if not supports_fitting(be):
         raise SolverError(f"the '{be.name}' backend cannot compute gradients; fit with a backend "
-                          "that has the 'grad' capability, e.g. backend='torch' or 'tensorflow'")
+                          "that has the 'grad' capability: backend='torch', 'tensorflow' or 'jax'")
     if solver not in be.solvers:
         raise SolverError(f"solver '{solver}' is not supported by the '{be.name}' backend; "
                           f"choose one of: {', '.join(sorted(be.solvers))}")
@@ -226,10 +227,10 @@ def fit(circuit: CircuitTemplate, params: list[Any], target: Any,
     variable paths as in ``run``; ``target`` is a DataFrame such as ``run`` returns (rows are
     matched by time) or a dict key -> array ``(n_samples, n_columns)``. ``loss(outputs, target)``
     receives dicts of framework tensors and returns a scalar (default: mean squared error).
-    ``optimizer`` is ``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'`` (torch also
-    ``'lbfgs'``) or a framework optimizer; every trainable is optimised in units of its initial
-    value, so ``learning_rate`` is a relative step. The fitted values are written back into
-    ``circuit`` unless ``update_template=False``. Returns a
+    ``optimizer`` is ``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'`` (torch and jax also
+    ``'lbfgs'``) or a framework optimizer (torch.optim, keras, optax); every trainable is
+    optimised in units of its initial value, so ``learning_rate`` is a relative step. The
+    fitted values are written back into ``circuit`` unless ``update_template=False``. Returns a
     :class:`~pyrates_core.fitting.FitResult` (``values``, ``loss_history``).
     """
     if epochs < 1:
