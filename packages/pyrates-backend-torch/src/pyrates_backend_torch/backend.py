@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from pyrates_backend_torch import fit as _fit
+from pyrates_backend_torch.adaptive import OPTIONS as ADAPTIVE_OPTIONS
 from pyrates_backend_torch.codegen import build_source
 from pyrates_backend_torch.printer import SUPPORTED_FUNCTIONS
 from pyrates_backend_torch.solvers import Handle, simulate
@@ -51,15 +52,18 @@ class TorchBackend:
     """Generates torch code; differentiable euler/heun/rk4 with delays, batches and fitting."""
 
     name = "torch"
-    solvers = frozenset({"euler", "heun", "rk4"})
+    solvers = frozenset({"euler", "heun", "rk4", "torchdiffeq"})
     functions = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "grad", "gpu",
-                              "complex", "execute"})
+                              "complex", "execute", "adaptive"})
     solver_specs = (
         SolverSpec("euler", False, 1, doc="explicit Euler"),
         SolverSpec("heun", False, 2, doc="Heun's method (explicit trapezoidal)"),
         SolverSpec("rk4", False, 4, doc="classic Runge-Kutta of order 4"),
+        SolverSpec("torchdiffeq", True, None, ADAPTIVE_OPTIONS,
+                   doc="adaptive torchdiffeq.odeint (pip install pyrates-backend-torch[adaptive])"
+                   "; systems without delays"),
     )
     option_specs = (_DEVICE,)
 

@@ -220,11 +220,19 @@ def _divergence(system: SystemIR, y: torch.Tensor, t: float) -> DivergenceError:
 def simulate(h: Handle, request: SimulationRequest,
              overrides: dict[str, torch.Tensor] | None = None,
              delay_overrides: dict[int, torch.Tensor] | None = None) -> Trajectory:
-    """Integrate with the fixed-step ``request.solver``; outputs stay torch tensors."""
+    """Integrate with ``request.solver``; outputs stay torch tensors.
+
+    The fixed-step solvers run here; ``'torchdiffeq'`` goes to
+    :func:`pyrates_backend_torch.adaptive.simulate_adaptive` (delay overrides do not apply).
+    """
+    if request.solver == "torchdiffeq":
+        from pyrates_backend_torch.adaptive import simulate_adaptive
+
+        return simulate_adaptive(h, request, overrides)
     system, lay = h.system, h.layout
     if request.solver not in STAGE_OFFSETS:
         raise SolverError(f"solver '{request.solver}' is not supported by the torch backend; "
-                          f"choose one of: {', '.join(STAGE_OFFSETS)}")
+                          f"choose one of: {', '.join(STAGE_OFFSETS)}, torchdiffeq")
     if request.history not in ("zero", "initial"):
         raise SolverError(f"history '{request.history}' is not one of 'zero', 'initial'")
     dtype = getattr(torch, str(system.value_dtype))

@@ -28,6 +28,7 @@ from pyrates_core.errors import SolverError, TemplateError, VariableNotFoundErro
 from pyrates_core.fitting import FitRequest, FitResult, Trainable, supports_fitting
 from pyrates_core.registry import get_backend
 from pyrates_core.system import SystemIR
+from pyrates_frontend.options import split_options
 from pyrates_frontend.paths import match_labels
 from pyrates_frontend.simulation import _input_arrays, _input_labels, _output_requests
 
@@ -181,9 +182,7 @@ def _prepare(circuit: CircuitTemplate, params: list[Any], target: Any,
     if not supports_fitting(be):
         raise SolverError(f"the '{be.name}' backend cannot compute gradients; fit with a backend "
                           "that has the 'grad' capability: backend='torch', 'tensorflow' or 'jax'")
-    if solver not in be.solvers:
-        raise SolverError(f"solver '{solver}' is not supported by the '{be.name}' backend; "
-                          f"choose one of: {', '.join(sorted(be.solvers))}")
+    solver_opts, backend_options = split_options(be, solver, backend_options, (), "fit()")
     initial = [_initial(circuit, p) for p in params]
     marked = _mark(circuit, params)
     network = marked.network()
@@ -204,7 +203,7 @@ def _prepare(circuit: CircuitTemplate, params: list[Any], target: Any,
     sim = SimulationRequest(simulation_time=simulation_time, step_size=step_size, solver=solver,
                             sampling_step_size=sampling_step_size,
                             inputs=_input_arrays(system, inputs, matched, n_steps),
-                            outputs=requests)
+                            outputs=requests, solver_options=solver_opts)
     s = sampling_step_size or step_size
     n_samples = min(int(round(simulation_time / s)), n_steps // int(round(s / step_size)))
     times = np.arange(n_samples) * s
