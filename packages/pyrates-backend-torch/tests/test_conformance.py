@@ -53,7 +53,7 @@ def test_protocol_attributes():
     be = TorchBackend()
     assert {s.name for s in be.solver_specs} == be.solvers
     assert "grad" in be.capabilities and "adaptive" in be.capabilities
-    assert [o.name for o in be.option_specs] == ["device"]
+    assert [o.name for o in be.option_specs] == ["device", "checkpoint"]
 
 
 def test_rows_follow_1x_convention(tmp_path):

@@ -34,6 +34,9 @@ __all__ = ["TorchBackend", "resolve_device"]
 
 _DEVICE = OptionSpec("device", (str,), None, "'cpu' or 'cuda' (default: 'cuda' when available)",
                      ("cpu", "cuda"))
+_CHECKPOINT = OptionSpec("checkpoint", (int,), None,
+                         "gradient checkpointing: steps per recomputed segment of the time loop "
+                         "(less memory under autograd, e.g. in fit; default: off)")
 
 
 def resolve_device(name: str | None) -> torch.device:
@@ -65,7 +68,7 @@ class TorchBackend:
                    doc="adaptive torchdiffeq.odeint (pip install pyrates-backend-torch[adaptive])"
                    "; systems without delays"),
     )
-    option_specs = (_DEVICE,)
+    option_specs = (_DEVICE, _CHECKPOINT)
 
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
         """Torch source of ``vector_field`` and ``observe`` (no file-system access)."""
@@ -98,7 +101,7 @@ class TorchBackend:
         sys.modules.pop(mod_name, None)
         device = resolve_device(code.options.extra.get("device"))
         handle = Handle(module, getattr(module, code.func_name), code.metadata["layout"],
-                        code.system, device)
+                        code.system, device, code.options.extra.get("checkpoint"))
         args = tuple(p.value for p in code.system.params.values())
         return LoadedModel(code, path, handle.func, args, handle)
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
+import torch.utils.checkpoint
 
 from pyrates_backend_torch.codegen import OBSERVE, Layout
 from pyrates_core.backend import SimulationRequest
@@ -45,6 +46,8 @@ class Handle:
     layout: Layout
     system: SystemIR
     device: torch.device
+    checkpoint: int | None = None
+    """Steps per gradient-checkpointing segment (backend option ``checkpoint``; None: off)."""
 
 
 @dataclass
@@ -219,8 +222,13 @@ def _divergence(system: SystemIR, y: torch.Tensor, t: float) -> DivergenceError:
 
 def simulate(h: Handle, request: SimulationRequest,
              overrides: dict[str, torch.Tensor] | None = None,
-             delay_overrides: dict[int, torch.Tensor] | None = None) -> Trajectory:
+             delay_overrides: dict[int, torch.Tensor] | None = None,
+             checkpoint: int | None = None) -> Trajectory:
     """Integrate with ``request.solver``; outputs stay torch tensors.
+
+    ``checkpoint``: steps per segment of gradient checkpointing (``torch.utils.checkpoint``):
+    under autograd only the state and history at segment boundaries are kept, and each
+    segment is recomputed during the backward pass (less memory, one extra forward pass).
 
     The fixed-step solvers run here; ``'torchdiffeq'`` goes to
     :func:`pyrates_backend_torch.adaptive.simulate_adaptive` (delay overrides do not apply).
@@ -230,6 +238,7 @@ def simulate(h: Handle, request: SimulationRequest,
 
         return simulate_adaptive(h, request, overrides)
     system, lay = h.system, h.layout
+    checkpoint = h.checkpoint if checkpoint is None else checkpoint
     if request.solver not in STAGE_OFFSETS:
         raise SolverError(f"solver '{request.solver}' is not supported by the torch backend; "
                           f"choose one of: {', '.join(STAGE_OFFSETS)}, torchdiffeq")
@@ -263,10 +272,13 @@ def simulate(h: Handle, request: SimulationRequest,
         return torch.tensor(t, dtype=dtype, device=h.device) if t_tensor else t
 
     zero_history = request.history == "zero"
+    # the tensors the steps read that may carry gradients; a checkpointed segment swaps in
+    # the copies it receives as inputs (see ``checkpointed``)
+    live: dict[str, Any] = {"head": head, "edges": edges, "tables": tables}
 
     def read(bufs: dict[str, torch.Tensor], stage: int, i: int) -> list[torch.Tensor]:
         out = []
-        for r, (cols, w, act) in zip(reads, tables[stage], strict=True):
+        for r, (cols, w, act) in zip(reads, live["tables"][stage], strict=True):
             v = (bufs[r.symbol][:, cols] * w).sum(dim=1)
             if zero_history and bool((act > i).any()):
                 v = v * (act <= i).to(device=h.device, dtype=v.real.dtype)
@@ -274,7 +286,8 @@ def simulate(h: Handle, request: SimulationRequest,
         return out
 
     def args(i: int, bufs: dict[str, torch.Tensor], stage: int) -> list[Any]:
-        return [*head, *(s[min(i, n_steps - 1)].unsqueeze(0) for s in series), *edges,
+        return [*live["head"], *(s[min(i, n_steps - 1)].unsqueeze(0) for s in series),
+                *live["edges"],
                 *read(bufs, stage, i)]
 
     def fill(value: torch.Tensor, length: int) -> torch.Tensor:
@@ -299,20 +312,24 @@ def simulate(h: Handle, request: SimulationRequest,
     need_observe = bool(out_plan.assigns)
     records: list[dict[str, torch.Tensor]] = []
 
-    def record(i: int, obs: Any) -> None:
-        row = {k: y[:, idx] for k, idx in out_plan.states.items()}
+    def row(i: int, y: torch.Tensor, obs: Any) -> dict[str, torch.Tensor]:
+        out = {k: y[:, idx] for k, idx in out_plan.states.items()}
         for k, (sym, idx) in out_plan.inputs.items():
-            row[k] = series[lay.inputs.index(sym)][min(i, n_steps - 1)][idx].unsqueeze(0) \
+            out[k] = series[lay.inputs.index(sym)][min(i, n_steps - 1)][idx].unsqueeze(0) \
                 .expand(batch, -1)
         for k, (sym, idx) in out_plan.assigns.items():
-            row[k] = obs[assign_pos[sym]][:, idx]
-        records.append(row)
+            out[k] = obs[assign_pos[sym]][:, idx]
+        return out
 
     if need_observe and observed is None:
         observed = observe(tt(0.0), y, *args(0, bufs, 0))
-    record(0, observed)
+    records.append(row(0, y, observed))
     last_stage = len(offsets) - 1
-    for i in range(n_steps):
+
+    def advance(i: int, y: torch.Tensor, bufs: dict[str, torch.Tensor]
+                ) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor] | None]:
+        """One step from ``i*dt``: the new state, history and (when due) the recorded row."""
+        bufs = dict(bufs)
         t = i * dt
         k1 = func(tt(t), y, *args(i, bufs, 0))
         if request.solver == "euler":
@@ -343,11 +360,61 @@ def simulate(h: Handle, request: SimulationRequest,
                                       dim=1)
         if (i + 1) % 16 == 0 and not bool(torch.isfinite(y).all()):
             raise _divergence(system, y, (i + 1) * dt)
-        if due:
-            record(i + 1, observed)
+        return y, bufs, (row(i + 1, y, observed) if due else None)
+
+    def segment(i0: int, i1: int, y: torch.Tensor, bufs: dict[str, torch.Tensor]
+                ) -> tuple[torch.Tensor, dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
+        """Steps ``i0 .. i1 - 1``; the rows they record."""
+        rows = []
+        for i in range(i0, i1):
+            y, bufs, r = advance(i, y, bufs)
+            if r is not None:
+                rows.append(r)
+        return y, bufs, rows
+
+    sym_order = list(lengths)
+    n_head, n_edges = len(head), len(edges)
+
+    def checkpointed(i0: int, i1: int, y: torch.Tensor, *flat: torch.Tensor
+                     ) -> tuple[torch.Tensor, ...]:
+        """``segment`` on flat tensors (state, histories, gradient-carrying inputs), so that
+        ``torch.utils.checkpoint`` (reentrant: no graph inside the segment) routes the
+        gradients of every input.
+        """
+        bufs_in = dict(zip(sym_order, flat[:len(sym_order)], strict=True))
+        rest = list(flat[len(sym_order):])
+        weights = iter(rest[n_head + n_edges:])
+        saved = dict(live)
+        live["head"], live["edges"] = rest[:n_head], rest[n_head:n_head + n_edges]
+        live["tables"] = [[(c, next(weights), a) for c, _, a in stage] for stage in tables]
+        try:
+            y_out, bufs_out, rows = segment(i0, i1, y, bufs_in)
+        finally:
+            live.update(saved)
+        return (y_out, *(bufs_out[k] for k in sym_order),
+                *(r[k] for r in rows for k in request.outputs))
+
+    if checkpoint is not None and int(checkpoint) < 1:
+        raise SolverError(f"checkpoint must be a positive number of steps per segment, got "
+                          f"{checkpoint} (or None to switch it off)")
+    span = int(checkpoint or n_steps)
+    weights = [w for stage in tables for _, w, _ in stage]
+    keys = list(request.outputs)
+    for i0 in range(0, n_steps, span):
+        i1 = min(i0 + span, n_steps)
+        if checkpoint and torch.is_grad_enabled():
+            out = torch.utils.checkpoint.checkpoint(
+                checkpointed, i0, i1, y, *(bufs[k] for k in sym_order), *head, *edges,
+                *weights, use_reentrant=True)
+            y, bufs = out[0], dict(zip(sym_order, out[1:1 + len(sym_order)], strict=True))
+            flat_rows = out[1 + len(sym_order):]
+            rows = [dict(zip(keys, flat_rows[j:j + len(keys)], strict=True))
+                    for j in range(0, len(flat_rows), len(keys))]
+        else:
+            y, bufs, rows = segment(i0, i1, y, bufs)
+        records += rows
     if not bool(torch.isfinite(y).all()):
         raise _divergence(system, y, n_steps * dt)
-    keys = list(request.outputs)
     outputs = {k: torch.stack([r[k] for r in records], dim=1) for k in keys}
     times = np.arange(len(records)) * stride * dt
     return Trajectory(times, outputs, y, n_steps, bool(request.batch_params))
