@@ -154,11 +154,23 @@ def fit(sim: Simulation, request: FitRequest) -> FitResult:
                                        "epochs": len(history)})
 
 
+def _compiled_value_and_grad(sim: Simulation, request: FitRequest) -> Callable[[Any], Any]:
+    """The jitted ``value_and_grad`` of the loss, kept per (request, loop) on the model handle,
+    so that repeated evaluations (finite-difference checks, benchmarks) compile once.
+    """
+    cache: dict[Any, tuple[FitRequest, Any]] = sim.handle.__dict__.setdefault("_fit_cache", {})
+    key = (id(request), sim.config)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not request:
+        hit = (request, jax.jit(jax.value_and_grad(loss_function(sim, request))))
+        cache[key] = hit
+    return hit[1]
+
+
 def value_and_grad(sim: Simulation, request: FitRequest, values: dict[str, float] | None = None
                    ) -> tuple[float, dict[str, float]]:
     """Loss at ``values`` (default: the initial ones) and d(loss)/d(value) per trainable."""
-    loss = loss_function(sim, request)
     theta = _start(request, values, sim.handle.system.value_dtype)
-    value, grad = jax.jit(jax.value_and_grad(loss))(theta)
+    value, grad = _compiled_value_and_grad(sim, request)(theta)
     g = np.asarray(grad) / scales(request.trainables)
     return float(value), {t.name: float(v) for t, v in zip(request.trainables, g, strict=True)}
