@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -10,8 +10,11 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from pyrates_core import testing
+from pyrates_core.errors import EquationError
+from pyrates_core.functions import ArrayMean, ArraySum
 from pyrates_core.system import StateSpec, SystemIR
 from pyrates_core.tensor_codegen import OBSERVE, TensorDialect, build_module, identifiers
+from pyrates_core.tensor_printing import IRPrinterMixin, numeric_constants
 
 HELPERS = '''
 def _fit(v, y, n):
@@ -29,24 +32,13 @@ def _scatter(v, tgt, n):
 '''
 
 
-class _Printer(NumPyPrinter):
-    def __init__(self, names: Mapping[str, str], edge_sum: Callable[[int, str], str],
-                 past: Callable[[sp.Expr], str]) -> None:
-        super().__init__({"fully_qualified_modules": True})
-        self._names, self._edge_sum, self._past = dict(names), edge_sum, past
-
-    def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self._names[expr.name]
-
-    def _print_EdgeSum(self, expr: sp.Expr) -> str:
-        return self._edge_sum(int(expr.args[1]), self._print(expr.args[0]))
-
-    def _print_Past(self, expr: sp.Expr) -> str:
-        return self._past(expr)
+class _Printer(IRPrinterMixin, NumPyPrinter):
+    label = "numpy test"
+    reductions: ClassVar[dict[str, str]] = {"ArraySum": "numpy.sum({x}, axis=-1, keepdims=True)"}
 
 
 NUMPY = TensorDialect(module="numpy", helpers=HELPERS, reserved=frozenset({"numpy"}),
-                      printer=_Printer)
+                      printer=_Printer, prepare=numeric_constants)
 
 
 def _module(system: SystemIR) -> tuple[dict, list]:
@@ -106,3 +98,22 @@ def test_identifiers_avoid_reserved_and_private_names():
     names = identifiers(system, {"numpy", "t", "y"})
     assert names["numpy"] != "numpy" and not names["_p"].startswith("_")
     assert names["time"] == "t"
+
+
+def test_mixin_prints_reductions_and_rejects_the_rest():
+    x = sp.Symbol("x")
+    printer = _Printer({"x": "xx"}, lambda k, c: c, lambda e: "p")
+    assert printer.doprint(ArraySum(x)) == "numpy.sum(xx, axis=-1, keepdims=True)"
+    with pytest.raises(KeyError):
+        printer.doprint(ArrayMean(x))  # a reduction the dialect does not spell
+    with pytest.raises(EquationError, match="unknown symbol 'z'.*numpy test"):
+        printer.doprint(sp.Symbol("z"))
+    with pytest.raises(EquationError, match="numpy test backend cannot print the function 'f'"):
+        printer.doprint(sp.Function("f")(x))
+
+
+def test_numeric_constants_fold_numbers_only():
+    x = sp.Symbol("x")
+    folded = numeric_constants(sp.sqrt(2) * x + sp.Rational(1, 3))
+    assert folded.has(sp.Float(float(np.sqrt(2)), 17)) and folded.has(sp.Rational(1, 3))
+    assert not folded.has(sp.sqrt(2))
