@@ -27,13 +27,13 @@ from pyrates_core.errors import DivergenceError, SolverError
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
-    TOL,
-    history_length,
+    history_lengths,
+    input_rows,
     lagrange_weights,
     plan_outputs,
     resolve_values,
     sampling,
-    stencil_nodes,
+    stencil_columns,
 )
 
 __all__ = ["Handle", "Trajectory", "simulate"]
@@ -156,54 +156,27 @@ def _tables(h: Handle, reads: list[tuple[str, np.ndarray, tf.Tensor]], dt: float
     read the left limit); the buffer itself holds the initial value before ``t = 0``, so that
     stencils near ``t = 0`` see a continuous history. Otherwise every read is active.
     """
-    lengths: dict[str, int] = {}
-    for sym, _, d in reads:
-        dn = np.real(d.numpy())
-        if dn.size and np.any(dn < dt * (1 - 1e-9)):
-            raise SolverError(f"a delay of {dn.min():g} on '{sym}' is shorter than the step size "
-                              f"{dt:g}; delays must be 0 or at least one step (reduce step_size)")
-        need = history_length(float(dn.max()) / dt) if dn.size else 4
-        lengths[sym] = max(lengths.get(sym, 4), need, 4)
+    lengths = history_lengths([(sym, np.real(d.numpy())) for sym, _, d in reads], dt)
     sizes = h.system.symbol_sizes()
     tables = []
     for c in offsets:
         stage = []
         for sym, src, d in reads:
             lag = tf.math.real(d) / dt - c if d.dtype.is_complex else d / dt - c
-            j, base = stencil_nodes(lag.numpy(), dt, f"a delayed read of '{sym}'")
+            j, cols, act = stencil_columns(np.real(d.numpy()), src, lengths[sym], sizes[sym], dt,
+                                           c, f"a delayed read of '{sym}'")
             u = lag - tf.constant(j, dtype=lag.dtype)
             q = tf.constant((j == 0).astype(float), dtype=lag.dtype)
             w = tf.cast(tf.stack(lagrange_weights(u, q)), dtype)
-            lags = base[None, :] + np.arange(4)[:, None]
-            cols = (lengths[sym] - 1 - lags) * sizes[sym] + src[None, :]
-            dl = np.real(d.numpy()) / dt
-            act = (np.ceil(dl - TOL) if c == 0 else np.floor(dl - c + TOL) + 1) if zero else \
-                np.zeros(dl.shape)
-            stage.append((tf.constant(cols, dtype=tf.int64), w,
-                          tf.constant(np.broadcast_to(act, (len(src),)), dtype=tf.int32)))
+            act = act if zero else np.zeros(act.shape)
+            stage.append((tf.constant(cols, dtype=tf.int64), w, tf.constant(act, dtype=tf.int32)))
         tables.append(tuple(stage))
     return lengths, tables
 
 
 def _inputs(h: Handle, request: SimulationRequest, n_steps: int, dtype: tf.DType
             ) -> list[tf.Tensor]:
-    unknown = set(request.inputs) - set(h.system.inputs)
-    if unknown:
-        raise SolverError(f"inputs {sorted(unknown)} are not inputs of the model (its inputs: "
-                          f"{sorted(h.system.inputs) or 'none'})")
-    out = []
-    for name in h.layout.inputs:
-        spec = h.system.inputs[name]
-        if name in request.inputs:
-            arr = np.asarray(request.inputs[name])
-            arr = arr.reshape(arr.shape[0], -1)
-            if arr.shape != (n_steps, spec.size):
-                raise SolverError(f"input '{name}' has shape {arr.shape}, expected "
-                                  f"({n_steps}, {spec.size}): one row per step")
-        else:
-            arr = np.tile(spec.default, (n_steps, 1))
-        out.append(_tensor(arr, dtype))
-    return out
+    return [_tensor(a, dtype) for a in input_rows(h.system, h.layout.inputs, request, n_steps)]
 
 
 def stage_reads(h: Handle, hist: list[str], bufs: tuple, stage: tuple, i: tf.Tensor

@@ -25,13 +25,13 @@ from pyrates_core.errors import DivergenceError, SolverError
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
-    TOL,
-    history_length,
+    history_lengths,
+    input_rows,
     lagrange_weights,
     plan_outputs,
     resolve_values,
     sampling,
-    stencil_nodes,
+    stencil_columns,
 )
 
 __all__ = ["Handle", "Trajectory", "simulate"]
@@ -156,34 +156,23 @@ def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...]
     for the stages after the start of a step, which read the left limit), as
     :func:`pyrates_core.lowering.stage_taps`; with a zero pre-history the read is 0 before.
     """
-    lengths: dict[str, int] = {}
+    lengths = history_lengths([(r.symbol, r.delays.detach().cpu().numpy().real)
+                               for r in reads if r.delays.numel()], dt)
     for r in reads:
-        if r.delays.numel():
-            d = r.delays.detach().cpu().numpy().real
-            if np.any(d < dt * (1 - 1e-9)):
-                raise SolverError(f"a delay of {d.min():g} on '{r.symbol}' is shorter than the "
-                                  f"step size {dt:g}; delays must be 0 or at least one step "
-                                  "(reduce step_size)")
-            need = history_length(float(d.max()) / dt)
-        else:
-            need = 3
-        lengths[r.symbol] = max(lengths.get(r.symbol, 4), need, 4)
+        lengths.setdefault(r.symbol, 4)
     sizes = h.system.symbol_sizes()
     tables = []
     for c in offsets:
         stage = []
         for r in reads:
             lag = r.delays.real / dt - c if r.delays.is_complex() else r.delays / dt - c
-            j, base = stencil_nodes(lag.detach().cpu().numpy(), dt, f"a delayed read of "
-                                    f"'{r.symbol}'")
+            j, cols, act = stencil_columns(r.delays.detach().cpu().numpy().real,
+                                           r.src.cpu().numpy(), lengths[r.symbol],
+                                           sizes[r.symbol], dt, c,
+                                           f"a delayed read of '{r.symbol}'")
             u = lag - torch.as_tensor(j, dtype=lag.dtype, device=h.device)
             q = torch.as_tensor(j == 0, dtype=lag.dtype, device=h.device)
             w = torch.stack(lagrange_weights(u, q))
-            n, length = sizes[r.symbol], lengths[r.symbol]
-            lags = base[None, :] + np.arange(4)[:, None]
-            cols = (length - 1 - lags) * n + r.src.cpu().numpy()[None, :]
-            d_steps = r.delays.detach().cpu().numpy().real / dt
-            act = np.ceil(d_steps - TOL) if c == 0 else np.floor(d_steps - c + TOL) + 1
             stage.append((torch.as_tensor(cols, device=h.device), w,
                           torch.as_tensor(act, dtype=torch.float64)))
         tables.append(stage)
@@ -192,23 +181,8 @@ def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...]
 
 def _inputs(h: Handle, request: SimulationRequest, n_steps: int, dtype: torch.dtype
             ) -> list[torch.Tensor]:
-    unknown = set(request.inputs) - set(h.system.inputs)
-    if unknown:
-        raise SolverError(f"inputs {sorted(unknown)} are not inputs of the model (its inputs: "
-                          f"{sorted(h.system.inputs) or 'none'})")
-    out = []
-    for name in h.layout.inputs:
-        spec = h.system.inputs[name]
-        if name in request.inputs:
-            arr = np.asarray(request.inputs[name])
-            arr = arr.reshape(arr.shape[0], -1)
-            if arr.shape != (n_steps, spec.size):
-                raise SolverError(f"input '{name}' has shape {arr.shape}, expected "
-                                  f"({n_steps}, {spec.size}): one row per step")
-        else:
-            arr = np.tile(spec.default, (n_steps, 1))
-        out.append(_tensor(arr, dtype, h.device))
-    return out
+    return [_tensor(a, dtype, h.device)
+            for a in input_rows(h.system, h.layout.inputs, request, n_steps)]
 
 
 def _divergence(system: SystemIR, y: torch.Tensor, t: float) -> DivergenceError:
