@@ -50,6 +50,8 @@ class Handle:
     device: str
     jit_compile: bool = True
     """Compile the time loop with XLA (``tf.function(jit_compile=True)``)."""
+    checkpoint: int | None = None
+    """Gradient checkpointing: steps per recomputed segment (backend option; None: off)."""
     loops: dict[tuple, Any] = field(default_factory=dict)
 
 
@@ -192,7 +194,8 @@ def stage_reads(h: Handle, hist: list[str], bufs: tuple, stage: tuple, i: tf.Ten
 
 def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], dtype: tf.DType,
                 n_steps: int, stride: int, n_samples: int, jit: bool | None) -> Any:
-    """The compiled time loop for one run layout."""
+    """The compiled time loop for one run layout (checkpointed with ``h.checkpoint``)."""
+    checkpoint = h.checkpoint
     system, lay = h.system, h.layout
     dt = float(request.step_size)
     solver = request.solver
@@ -263,7 +266,8 @@ def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], 
 
     def loop(y: tf.Tensor, bufs: tuple, head: tuple, series: tuple, edges: tuple,
              tables: tuple) -> tuple:
-        tas = tuple(tf.TensorArray(dtype, size=n_samples) for _ in keys)
+        first = n_blocks * spc  # samples recorded by the checkpointed blocks (0 without)
+        tas = tuple(tf.TensorArray(dtype, size=n_samples - first) for _ in keys)
 
         def inner(m: tf.Tensor, y: tf.Tensor, bufs: tuple, count: int) -> tuple:
             def body(j: tf.Tensor, y: tf.Tensor, bufs: tuple) -> tuple:
@@ -276,18 +280,77 @@ def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], 
         def outer(k: tf.Tensor, y: tf.Tensor, bufs: tuple, tas: tuple) -> tuple:
             m = k * stride
             vals = record(m, y, bufs, head, series, edges, tables)
-            tas = tuple(ta.write(k, v) for ta, v in zip(tas, vals, strict=True))
+            tas = tuple(ta.write(k - first, v) for ta, v in zip(tas, vals, strict=True))
             y, bufs = inner(m, y, bufs, stride)
             return k + 1, y, bufs, tas
 
-        _, y, bufs, tas = tf.while_loop(lambda k, *_: k < n_samples, outer,
-                                        (tf.constant(0), y, bufs, tas),
-                                        maximum_iterations=n_samples)
+        blocks: list[tf.Tensor] = []
+        if n_blocks:
+            y, bufs, blocks = checkpointed(y, bufs, head, series, edges, tables)
+        stacked = blocks
+        if n_samples > first:
+            _, y, bufs, tas = tf.while_loop(lambda k, *_: k < n_samples, outer,
+                                            (tf.constant(first), y, bufs, tas),
+                                            maximum_iterations=n_samples - first)
+            rows = [ta.stack() for ta in tas]
+            stacked = [tf.concat([b, r], axis=0) for b, r in zip(blocks, rows, strict=True)] \
+                if blocks else rows
         rest = n_steps - n_samples * stride
         if rest:
             y, bufs = inner(tf.constant(n_samples * stride), y, bufs, rest)
-        outs = tuple(tf.transpose(ta.stack(), [1, 0, 2]) for ta in tas)
+        outs = tuple(tf.transpose(x, [1, 0, 2]) for x in stacked)
         return outs, y
+
+    # gradient checkpointing: blocks of ``spc`` sampling intervals, each a tf.recompute_grad
+    # function of everything it reads that may carry a gradient (passed explicitly, so that
+    # the recomputation routes their gradients)
+    spc = max(1, int(checkpoint) // stride) if checkpoint else 0
+    n_blocks = n_samples // spc if spc else 0
+
+    def checkpointed(y: tf.Tensor, bufs: tuple, head: tuple, series: tuple, edges: tuple,
+                     tables: tuple) -> tuple[tf.Tensor, tuple, list[tf.Tensor]]:
+        n_b, n_h, n_e = len(bufs), len(head), len(edges)
+
+        def block(k: tf.Tensor, y: tf.Tensor, *flat: tf.Tensor) -> tuple:
+            bufs, head = tuple(flat[:n_b]), tuple(flat[n_b:n_b + n_h])
+            edges = tuple(flat[n_b + n_h:n_b + n_h + n_e])
+            ws = iter(flat[n_b + n_h + n_e:])
+            tabs = tuple(tuple((c, next(ws), a) for c, _, a in stage) for stage in tables)
+            rows = tuple(tf.TensorArray(dtype, size=spc) for _ in keys)
+
+            def body(s: tf.Tensor, y: tf.Tensor, bufs: tuple, rows: tuple) -> tuple:
+                m = (k * spc + s) * stride
+                vals = record(m, y, bufs, head, series, edges, tabs)
+                rows = tuple(r.write(s, v) for r, v in zip(rows, vals, strict=True))
+
+                def one(j: tf.Tensor, y: tf.Tensor, bufs: tuple) -> tuple:
+                    return (j + 1, *step(m + j, y, bufs, head, series, edges, tabs))
+
+                _, y, bufs = tf.while_loop(lambda j, *_: j < stride, one,
+                                           (tf.constant(0), y, bufs), maximum_iterations=stride)
+                return s + 1, y, bufs, rows
+
+            _, y, bufs, rows = tf.while_loop(lambda s, *_: s < spc, body,
+                                             (tf.constant(0), y, bufs, rows),
+                                             maximum_iterations=spc)
+            return (y, *bufs, *(r.stack() for r in rows))
+
+        run_block = tf.recompute_grad(block)
+        weights = tuple(w for stage in tables for _, w, _ in stage)
+        tas = tuple(tf.TensorArray(dtype, size=n_blocks) for _ in keys)
+
+        def over(k: tf.Tensor, y: tf.Tensor, bufs: tuple, tas: tuple) -> tuple:
+            out = run_block(k, y, *bufs, *head, *edges, *weights)
+            y, bufs, rows = out[0], tuple(out[1:1 + n_b]), out[1 + n_b:]
+            tas = tuple(ta.write(k, r) for ta, r in zip(tas, rows, strict=True))
+            return k + 1, y, bufs, tas
+
+        _, y, bufs, tas = tf.while_loop(lambda k, *_: k < n_blocks, over,
+                                        (tf.constant(0), y, bufs, tas),
+                                        maximum_iterations=n_blocks)
+        blocks = [tf.reshape(ta.stack(), tf.concat([[n_blocks * spc], tf.shape(ta.stack())[2:]],
+                                                   axis=0)) for ta in tas]
+        return y, bufs, blocks
 
     if jit is None:  # the plain Python function, for callers that trace it themselves
         return loop
