@@ -10,6 +10,7 @@ from pyrates_core.backend import SimulationRequest
 from pyrates_core.errors import SolverError
 from pyrates_core.tensor_plan import (
     history_lengths,
+    initial_state,
     input_rows,
     lagrange_weights,
     stencil_columns,
@@ -84,3 +85,14 @@ def test_input_rows_defaults_and_errors():
         input_rows(case.system, ["u"], SimulationRequest(0.5, 0.1, inputs={"u": series[:4]}), 5)
     with pytest.raises(SolverError, match="'w'.*not inputs of the model"):
         input_rows(case.system, ["u"], SimulationRequest(0.5, 0.1, inputs={"w": series}), 5)
+
+
+def test_initial_state_given_or_default():
+    case = testing.exponential_decay()
+    req = SimulationRequest(simulation_time=1.0, step_size=0.1)
+    np.testing.assert_array_equal(initial_state(case.system, req), case.system.initial_state())
+    req.initial_state = np.arange(case.system.n_state, dtype=float)
+    np.testing.assert_array_equal(initial_state(case.system, req), req.initial_state)
+    req.initial_state = np.zeros(case.system.n_state + 1)
+    with pytest.raises(SolverError, match="initial_state has"):
+        initial_state(case.system, req)

@@ -28,6 +28,7 @@ from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
     history_lengths,
+    initial_state,
     input_rows,
     lagrange_weights,
     plan_outputs,
@@ -391,11 +392,7 @@ def prepare(h: Handle, request: SimulationRequest, overrides: dict[str, tf.Tenso
         reads = _reads(h, params, delay_overrides or {}, dtype)
         lengths, tables = _tables(h, reads, dt, STAGE_OFFSETS[request.solver], dtype,
                                   request.history == "zero")
-        y0 = system.initial_state() if request.initial_state is None else \
-            np.asarray(request.initial_state).ravel()
-        if y0.shape != (system.n_state,):
-            raise SolverError(f"initial_state has {y0.size} elements, the model has "
-                              f"{system.n_state} state variables")
+        y0 = initial_state(system, request)
         y = tf.broadcast_to(tf.constant(y0.reshape(1, -1), dtype=dtype), [batch, system.n_state])
         bufs = _initial_history(h, request, lengths, y, head, series, edges, tables[0], dtype)
     plan_outputs(system, request.outputs)

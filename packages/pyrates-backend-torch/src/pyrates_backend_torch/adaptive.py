@@ -29,7 +29,7 @@ from pyrates_backend_torch.solvers import (
 )
 from pyrates_core.backend import OptionSpec, SimulationRequest
 from pyrates_core.errors import SolverError
-from pyrates_core.tensor_plan import plan_outputs, sampling
+from pyrates_core.tensor_plan import initial_state, plan_outputs, sampling
 
 __all__ = ["METHODS", "OPTIONS", "SOLVER", "simulate_adaptive"]
 
@@ -85,11 +85,7 @@ def simulate_adaptive(h: Handle, request: SimulationRequest,
     params, batch = _param_tensors(h, request, overrides or {}, dtype)
     series = _inputs(h, request, n_steps, dtype)
     out_plan = plan_outputs(system, request.outputs)
-    y0 = system.initial_state() if request.initial_state is None else \
-        np.asarray(request.initial_state).ravel()
-    if y0.shape != (system.n_state,):
-        raise SolverError(f"initial_state has {y0.size} elements, the model has "
-                          f"{system.n_state} state variables")
+    y0 = initial_state(system, request)
     times = np.arange(n_samples) * stride * dt
     t_end = n_steps * dt
     grid = np.append(times, t_end) if t_end > times[-1] * (1 + 1e-12) else times

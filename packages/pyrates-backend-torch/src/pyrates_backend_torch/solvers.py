@@ -26,6 +26,7 @@ from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
     history_lengths,
+    initial_state,
     input_rows,
     lagrange_weights,
     plan_outputs,
@@ -229,11 +230,7 @@ def simulate(h: Handle, request: SimulationRequest,
     offsets = STAGE_OFFSETS[request.solver]
     lengths, tables = _tables(h, reads, dt, offsets)
     out_plan = plan_outputs(system, request.outputs)
-    y0 = system.initial_state() if request.initial_state is None else \
-        np.asarray(request.initial_state).ravel()
-    if y0.shape != (system.n_state,):
-        raise SolverError(f"initial_state has {y0.size} elements, the model has "
-                          f"{system.n_state} state variables")
+    y0 = initial_state(system, request)
     y = _tensor(y0, dtype, h.device).reshape(1, -1).expand(batch, -1)
     sizes = system.symbol_sizes()
     states = {s.name: s for s in system.states}

@@ -26,6 +26,7 @@ from pyrates_core.system import SystemIR
 __all__ = [
     "DENSE_MAX_CELLS",
     "history_lengths",
+    "initial_state",
     "input_rows",
     "stencil_columns",
     "STAGE_OFFSETS",
@@ -203,6 +204,17 @@ def stencil_columns(delays: np.ndarray, src: np.ndarray, length: int, size: int,
     cols = (length - 1 - lags) * size + np.asarray(src)[None, :]
     act = np.ceil(d_steps - TOL) if c == 0 else np.floor(d_steps - c + TOL) + 1
     return j, cols, np.broadcast_to(act, (np.size(src),))
+
+
+def initial_state(system: SystemIR, request: SimulationRequest) -> np.ndarray:
+    """The flat initial state: ``request.initial_state`` (checked) or the system's."""
+    if request.initial_state is None:
+        return system.initial_state()
+    y0 = np.asarray(request.initial_state).ravel()
+    if y0.shape != (system.n_state,):
+        raise SolverError(f"initial_state has {y0.size} elements, the model has "
+                          f"{system.n_state} state variables")
+    return y0
 
 
 def input_rows(system: SystemIR, names: list[str], request: SimulationRequest, n_steps: int
