@@ -68,3 +68,9 @@ def test_bad_method_names_the_choices():
     with pytest.raises(Exception, match="dopri5"):
         qif_pair().run(0.1, 1e-2, outputs=OUT2, backend="torch", solver="torchdiffeq",
                        method="rk45", verbose=False)
+
+
+def test_checkpoint_is_refused_with_a_hint_to_adjoint():
+    with pytest.raises(SolverError, match="adjoint=True"):
+        qif_pair().run(0.1, 1e-2, outputs=OUT2, backend="torch", solver="torchdiffeq",
+                       checkpoint=5, verbose=False)

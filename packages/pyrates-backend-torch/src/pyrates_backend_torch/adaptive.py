@@ -76,6 +76,9 @@ def simulate_adaptive(h: Handle, request: SimulationRequest,
                           "step grid for the history); use a fixed-step solver such as "
                           "solver='rk4' with a small step_size")
     opts = _options(request)
+    if h.checkpoint is not None:
+        raise SolverError(f"the option checkpoint={h.checkpoint} applies to the fixed-step "
+                          f"solvers; solver '{SOLVER}' saves memory with adjoint=True instead")
     dtype = getattr(torch, str(system.value_dtype))
     if dtype.is_complex:
         raise SolverError(f"solver '{SOLVER}' integrates real systems only; use solver='rk4' "
