@@ -6,7 +6,11 @@ every 1 ms) against a target simulated with K = 0.6, evaluated at K = 0.5. Print
 one gradient (best of ``--repeat`` on one compiled model, after a warm-up call),
 the gradient itself (equal across backends), and the forward W1 run (with delays) per backend.
 
-    .venv/bin/python benchmarks/bench_grad.py [--steps 10000] [--backends torch tensorflow]
+    .venv/bin/python benchmarks/bench_grad.py [--steps 10000] [--backends torch tensorflow jax]
+        [--checkpoint 500]
+
+JAX's first call traces and compiles the jitted ``value_and_grad`` (not timed); with
+``--checkpoint N`` the torch gradient is timed again with gradient checkpointing.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from w1_model import load_connectome, wc_circuit  # noqa: E402
 DT = 0.1
 
 
-def gradient_time(backend: str, cmat: np.ndarray, n_steps: int, repeat: int) -> tuple[float,
-                                                                                         float]:
+def gradient_time(backend: str, cmat: np.ndarray, n_steps: int, repeat: int,
+                  backend_options: dict | None = None) -> tuple[float, float]:
     """(best seconds per gradient, dloss/dK), timing single gradients on one compiled model."""
     from pyrates_frontend.fitting import _prepare  # the set-up of fit/loss_gradient
 
@@ -37,7 +41,7 @@ def gradient_time(backend: str, cmat: np.ndarray, n_steps: int, repeat: int) -> 
                                         backend=backend)
     be, options, request, system = _prepare(
         wc_circuit(cmat, zero), ["all/wc_op/K"], target, outputs, t_sim, DT, backend, "euler",
-        1.0, None, "float64", {})
+        1.0, None, "float64", dict(backend_options or {}))
     with tempfile.TemporaryDirectory() as workdir:
         model = be.load(be.generate(system, options), Path(workdir))
         times, grad = [], 0.0
@@ -64,7 +68,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=10_000, help="Euler steps")
     ap.add_argument("--repeat", type=int, default=2, help="gradients timed per backend")
-    ap.add_argument("--backends", nargs="+", default=["torch", "tensorflow"])
+    ap.add_argument("--backends", nargs="+", default=["torch", "tensorflow", "jax"])
+    ap.add_argument("--checkpoint", type=int, default=0,
+                    help="also time torch with checkpoint=N steps per segment")
     ap.add_argument("--forward", action="store_true", help="also time the W1 forward run")
     args = ap.parse_args()
     cmat, delays = load_connectome(DT)
@@ -73,6 +79,11 @@ def main() -> None:
     for be in args.backends:
         per, grad = gradient_time(be, cmat, args.steps, args.repeat)
         print(f"{be:>10}: {per:.2f} s per gradient, dMSE/dK = {grad:.10e}")
+    if args.checkpoint and "torch" in args.backends:
+        per, grad = gradient_time("torch", cmat, args.steps, args.repeat,
+                                  {"checkpoint": args.checkpoint})
+        print(f"{'torch':>10}: {per:.2f} s per gradient with checkpoint={args.checkpoint}, "
+              f"dMSE/dK = {grad:.10e}")
     if args.forward:
         for be in ["numpy", *args.backends]:
             s = forward_time(be, cmat, delays, args.steps)

@@ -27,7 +27,7 @@ def test_protocol_attributes():
     be = TensorflowBackend()
     assert {s.name for s in be.solver_specs} == be.solvers
     assert "grad" in be.capabilities and "adaptive" not in be.capabilities
-    assert [o.name for o in be.option_specs] == ["device", "jit_compile"]
+    assert [o.name for o in be.option_specs] == ["device", "jit_compile", "checkpoint"]
 
 
 def test_rows_follow_1x_convention(tmp_path):

@@ -24,7 +24,23 @@ def backend():
 
 
 class TestTorchConformance(testing.BackendConformance):
-    """Every reference system of the kit with euler, heun and rk4."""
+    """Every reference system of the kit with euler, heun, rk4 and torchdiffeq (tight tolerances).
+
+    torchdiffeq integrates systems without delays only (see ``test_adaptive.py``), so the
+    delayed cases run with the fixed-step solvers.
+    """
+
+    def test_delayed_feedback(self, backend, tmp_path):
+        """Past and delayed EdgeSum on x' = -x(t-1), zero pre-history (fixed-step solvers)."""
+        case = testing.delayed_feedback()
+        case.fixed_step_only = True
+        self._assert(testing.check_case(backend, case, tmp_path, self.codegen_extra))
+
+    def test_delayed_feedback_initial_history(self, backend, tmp_path):
+        """As test_delayed_feedback with history='initial' (fixed-step solvers)."""
+        case = testing.delayed_feedback(history="initial")
+        case.fixed_step_only = True
+        self._assert(testing.check_case(backend, case, tmp_path, self.codegen_extra))
 
 
 def _load(system, tmp_path: Path, **extra):
@@ -36,8 +52,8 @@ def _load(system, tmp_path: Path, **extra):
 def test_protocol_attributes():
     be = TorchBackend()
     assert {s.name for s in be.solver_specs} == be.solvers
-    assert "grad" in be.capabilities and "adaptive" not in be.capabilities
-    assert [o.name for o in be.option_specs] == ["device"]
+    assert "grad" in be.capabilities and "adaptive" in be.capabilities
+    assert [o.name for o in be.option_specs] == ["device", "checkpoint"]
 
 
 def test_rows_follow_1x_convention(tmp_path):

@@ -36,6 +36,7 @@ from pyrates_core.backend import (
     SolverSpec,
 )
 from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
+from pyrates_core.fitting import FitRequest, FitResult
 from pyrates_core.runtime import check_history, sampling
 from pyrates_core.system import SystemIR
 
@@ -328,6 +329,21 @@ class JaxBackend:
                  "jit_cached": cached,
                  "n_steps": sim.config.n_steps, "solver": request.solver}
         return SimulationResult(sim.time, outputs, final, stats)
+
+
+    # -- fitting (pyrates_core.fitting.GradientBackend) --------------------------------
+    def fit(self, model: LoadedModel, request: FitRequest) -> FitResult:
+        """Optimise the trainables with ``jax.grad`` and an optax optimizer (needs optax)."""
+        from pyrates_backend_jax import fit as _fit
+
+        return _fit.fit(self.simulation(model, request.simulation), request)
+
+    def value_and_grad(self, model: LoadedModel, request: FitRequest,
+                       values: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+        """Loss and its gradient with respect to every trainable (by name) at ``values``."""
+        from pyrates_backend_jax import fit as _fit
+
+        return _fit.value_and_grad(self.simulation(model, request.simulation), request, values)
 
 
 # -- request checks ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from pyrates_backend_tensorflow.codegen import HELPERS, _identifiers
+from pyrates_backend_tensorflow.codegen import DIALECT, HELPERS
 from pyrates_backend_tensorflow.device import resolve_device
 from pyrates_backend_tensorflow.printer import TensorflowCodePrinter, numeric_constants
 from pyrates_core.backend import CodegenOptions, GeneratedCode, LoadedModel
@@ -29,6 +29,7 @@ from pyrates_core.errors import SolverError
 from pyrates_core.jacobian import jacobian_ir
 from pyrates_core.jacobian_code import DenseJacobianWriter, jacobian_args, jacobian_output
 from pyrates_core.system import SystemIR
+from pyrates_core.tensor_codegen import OBSERVE, identifiers
 
 __all__ = ["generate_jacobian", "load_jacobian"]
 
@@ -104,7 +105,7 @@ def generate_jacobian(system: SystemIR, options: CodegenOptions) -> GeneratedCod
     if not options.func_name.isidentifier():
         raise ValueError(f"func_name '{options.func_name}' is not a usable identifier")
     jac = jacobian_ir(system)
-    names = _identifiers(system)
+    names = identifiers(system, DIALECT.reserved | {"t", "y", "math", OBSERVE})
     if options.func_name in names.values():
         raise ValueError(f"func_name '{options.func_name}' clashes with a model symbol")
     names.update({name: name for name, _, _ in jac.aux})

@@ -28,13 +28,14 @@ from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
-    TOL,
-    history_length,
+    history_lengths,
+    initial_state,
+    input_rows,
     lagrange_weights,
     plan_outputs,
     resolve_values,
     sampling,
-    stencil_nodes,
+    stencil_columns,
 )
 
 __all__ = ["Handle", "Trajectory", "simulate"]
@@ -51,6 +52,8 @@ class Handle:
     device: str
     jit_compile: bool = True
     """Compile the time loop with XLA (``tf.function(jit_compile=True)``)."""
+    checkpoint: int | None = None
+    """Gradient checkpointing: steps per recomputed segment (backend option; None: off)."""
     loops: dict[tuple, Any] = field(default_factory=dict)
 
 
@@ -165,54 +168,27 @@ def _tables(h: Handle, reads: list[tuple[str, np.ndarray, tf.Tensor]], dt: float
     read the left limit); the buffer itself holds the initial value before ``t = 0``, so that
     stencils near ``t = 0`` see a continuous history. Otherwise every read is active.
     """
-    lengths: dict[str, int] = {}
-    for sym, _, d in reads:
-        dn = np.real(d.numpy())
-        if dn.size and np.any(dn < dt * (1 - 1e-9)):
-            raise SolverError(f"a delay of {dn.min():g} on '{sym}' is shorter than the step size "
-                              f"{dt:g}; delays must be 0 or at least one step (reduce step_size)")
-        need = history_length(float(dn.max()) / dt) if dn.size else 4
-        lengths[sym] = max(lengths.get(sym, 4), need, 4)
+    lengths = history_lengths([(sym, np.real(d.numpy())) for sym, _, d in reads], dt)
     sizes = h.system.symbol_sizes()
     tables = []
     for c in offsets:
         stage = []
         for sym, src, d in reads:
             lag = tf.math.real(d) / dt - c if d.dtype.is_complex else d / dt - c
-            j, base = stencil_nodes(lag.numpy(), dt, f"a delayed read of '{sym}'")
+            j, cols, act = stencil_columns(np.real(d.numpy()), src, lengths[sym], sizes[sym], dt,
+                                           c, f"a delayed read of '{sym}'")
             u = lag - tf.constant(j, dtype=lag.dtype)
             q = tf.constant((j == 0).astype(float), dtype=lag.dtype)
             w = tf.cast(tf.stack(lagrange_weights(u, q)), dtype)
-            lags = base[None, :] + np.arange(4)[:, None]
-            cols = (lengths[sym] - 1 - lags) * sizes[sym] + src[None, :]
-            dl = np.real(d.numpy()) / dt
-            act = (np.ceil(dl - TOL) if c == 0 else np.floor(dl - c + TOL) + 1) if zero else \
-                np.zeros(dl.shape)
-            stage.append((tf.constant(cols, dtype=tf.int64), w,
-                          tf.constant(np.broadcast_to(act, (len(src),)), dtype=tf.int32)))
+            act = act if zero else np.zeros(act.shape)
+            stage.append((tf.constant(cols, dtype=tf.int64), w, tf.constant(act, dtype=tf.int32)))
         tables.append(tuple(stage))
     return lengths, tables
 
 
 def _inputs(h: Handle, request: SimulationRequest, n_steps: int, dtype: tf.DType
             ) -> list[tf.Tensor]:
-    unknown = set(request.inputs) - set(h.system.inputs)
-    if unknown:
-        raise SolverError(f"inputs {sorted(unknown)} are not inputs of the model (its inputs: "
-                          f"{sorted(h.system.inputs) or 'none'})")
-    out = []
-    for name in h.layout.inputs:
-        spec = h.system.inputs[name]
-        if name in request.inputs:
-            arr = np.asarray(request.inputs[name])
-            arr = arr.reshape(arr.shape[0], -1)
-            if arr.shape != (n_steps, spec.size):
-                raise SolverError(f"input '{name}' has shape {arr.shape}, expected "
-                                  f"({n_steps}, {spec.size}): one row per step")
-        else:
-            arr = np.tile(spec.default, (n_steps, 1))
-        out.append(_tensor(arr, dtype))
-    return out
+    return [_tensor(a, dtype) for a in input_rows(h.system, h.layout.inputs, request, n_steps)]
 
 
 def stage_reads(h: Handle, hist: list[str], bufs: tuple, stage: tuple, i: tf.Tensor
@@ -228,7 +204,8 @@ def stage_reads(h: Handle, hist: list[str], bufs: tuple, stage: tuple, i: tf.Ten
 
 def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], dtype: tf.DType,
                 n_steps: int, stride: int, n_samples: int, jit: bool | None) -> Any:
-    """The compiled time loop for one run layout."""
+    """The compiled time loop for one run layout (checkpointed with ``h.checkpoint``)."""
+    checkpoint = h.checkpoint
     system, lay = h.system, h.layout
     dt = float(request.step_size)
     solver = request.solver
@@ -299,7 +276,8 @@ def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], 
 
     def loop(y: tf.Tensor, bufs: tuple, head: tuple, series: tuple, edges: tuple,
              tables: tuple) -> tuple:
-        tas = tuple(tf.TensorArray(dtype, size=n_samples) for _ in keys)
+        first = n_blocks * spc  # samples recorded by the checkpointed blocks (0 without)
+        tas = tuple(tf.TensorArray(dtype, size=n_samples - first) for _ in keys)
 
         def inner(m: tf.Tensor, y: tf.Tensor, bufs: tuple, count: int) -> tuple:
             def body(j: tf.Tensor, y: tf.Tensor, bufs: tuple) -> tuple:
@@ -312,18 +290,77 @@ def _build_loop(h: Handle, request: SimulationRequest, lengths: dict[str, int], 
         def outer(k: tf.Tensor, y: tf.Tensor, bufs: tuple, tas: tuple) -> tuple:
             m = k * stride
             vals = record(m, y, bufs, head, series, edges, tables)
-            tas = tuple(ta.write(k, v) for ta, v in zip(tas, vals, strict=True))
+            tas = tuple(ta.write(k - first, v) for ta, v in zip(tas, vals, strict=True))
             y, bufs = inner(m, y, bufs, stride)
             return k + 1, y, bufs, tas
 
-        _, y, bufs, tas = tf.while_loop(lambda k, *_: k < n_samples, outer,
-                                        (tf.constant(0), y, bufs, tas),
-                                        maximum_iterations=n_samples)
+        blocks: list[tf.Tensor] = []
+        if n_blocks:
+            y, bufs, blocks = checkpointed(y, bufs, head, series, edges, tables)
+        stacked = blocks
+        if n_samples > first:
+            _, y, bufs, tas = tf.while_loop(lambda k, *_: k < n_samples, outer,
+                                            (tf.constant(first), y, bufs, tas),
+                                            maximum_iterations=n_samples - first)
+            rows = [ta.stack() for ta in tas]
+            stacked = [tf.concat([b, r], axis=0) for b, r in zip(blocks, rows, strict=True)] \
+                if blocks else rows
         rest = n_steps - n_samples * stride
         if rest:
             y, bufs = inner(tf.constant(n_samples * stride), y, bufs, rest)
-        outs = tuple(tf.transpose(ta.stack(), [1, 0, 2]) for ta in tas)
+        outs = tuple(tf.transpose(x, [1, 0, 2]) for x in stacked)
         return outs, y
+
+    # gradient checkpointing: blocks of ``spc`` sampling intervals, each a tf.recompute_grad
+    # function of everything it reads that may carry a gradient (passed explicitly, so that
+    # the recomputation routes their gradients)
+    spc = max(1, int(checkpoint) // stride) if checkpoint else 0
+    n_blocks = n_samples // spc if spc else 0
+
+    def checkpointed(y: tf.Tensor, bufs: tuple, head: tuple, series: tuple, edges: tuple,
+                     tables: tuple) -> tuple[tf.Tensor, tuple, list[tf.Tensor]]:
+        n_b, n_h, n_e = len(bufs), len(head), len(edges)
+
+        def block(k: tf.Tensor, y: tf.Tensor, *flat: tf.Tensor) -> tuple:
+            bufs, head = tuple(flat[:n_b]), tuple(flat[n_b:n_b + n_h])
+            edges = tuple(flat[n_b + n_h:n_b + n_h + n_e])
+            ws = iter(flat[n_b + n_h + n_e:])
+            tabs = tuple(tuple((c, next(ws), a) for c, _, a in stage) for stage in tables)
+            rows = tuple(tf.TensorArray(dtype, size=spc) for _ in keys)
+
+            def body(s: tf.Tensor, y: tf.Tensor, bufs: tuple, rows: tuple) -> tuple:
+                m = (k * spc + s) * stride
+                vals = record(m, y, bufs, head, series, edges, tabs)
+                rows = tuple(r.write(s, v) for r, v in zip(rows, vals, strict=True))
+
+                def one(j: tf.Tensor, y: tf.Tensor, bufs: tuple) -> tuple:
+                    return (j + 1, *step(m + j, y, bufs, head, series, edges, tabs))
+
+                _, y, bufs = tf.while_loop(lambda j, *_: j < stride, one,
+                                           (tf.constant(0), y, bufs), maximum_iterations=stride)
+                return s + 1, y, bufs, rows
+
+            _, y, bufs, rows = tf.while_loop(lambda s, *_: s < spc, body,
+                                             (tf.constant(0), y, bufs, rows),
+                                             maximum_iterations=spc)
+            return (y, *bufs, *(r.stack() for r in rows))
+
+        run_block = tf.recompute_grad(block)
+        weights = tuple(w for stage in tables for _, w, _ in stage)
+        tas = tuple(tf.TensorArray(dtype, size=n_blocks) for _ in keys)
+
+        def over(k: tf.Tensor, y: tf.Tensor, bufs: tuple, tas: tuple) -> tuple:
+            out = run_block(k, y, *bufs, *head, *edges, *weights)
+            y, bufs, rows = out[0], tuple(out[1:1 + n_b]), out[1 + n_b:]
+            tas = tuple(ta.write(k, r) for ta, r in zip(tas, rows, strict=True))
+            return k + 1, y, bufs, tas
+
+        _, y, bufs, tas = tf.while_loop(lambda k, *_: k < n_blocks, over,
+                                        (tf.constant(0), y, bufs, tas),
+                                        maximum_iterations=n_blocks)
+        blocks = [tf.reshape(ta.stack(), tf.concat([[n_blocks * spc], tf.shape(ta.stack())[2:]],
+                                                   axis=0)) for ta in tas]
+        return y, bufs, blocks
 
     if jit is None:  # the plain Python function, for callers that trace it themselves
         return loop
@@ -364,11 +401,7 @@ def prepare(h: Handle, request: SimulationRequest, overrides: dict[str, tf.Tenso
         reads = _reads(h, params, delay_overrides or {}, dtype)
         lengths, tables = _tables(h, reads, dt, STAGE_OFFSETS[request.solver], dtype,
                                   request.history == "zero")
-        y0 = system.initial_state() if request.initial_state is None else \
-            np.asarray(request.initial_state).ravel()
-        if y0.shape != (system.n_state,):
-            raise SolverError(f"initial_state has {y0.size} elements, the model has "
-                              f"{system.n_state} state variables")
+        y0 = initial_state(system, request)
         y = tf.broadcast_to(tf.constant(y0.reshape(1, -1), dtype=dtype), [batch, system.n_state])
         bufs = _initial_history(h, request, lengths, y, head, series, edges, tables[0], dtype)
     plan_outputs(system, request.outputs)

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from pyrates_backend_torch.solvers import Handle, simulate
+from pyrates_backend_torch.run import simulate
+from pyrates_backend_torch.solvers import Handle
 from pyrates_core.fitting import FitRequest, FitResult, Trainable, default_loss, scales
 
 __all__ = ["fit", "value_and_grad"]
@@ -121,7 +122,8 @@ def value_and_grad(h: Handle, request: FitRequest, values: dict[str, float] | No
     """Loss at ``values`` (default: the initial ones) and d(loss)/d(value) per trainable."""
     theta, scale, targets = _setup(h, request, values)
     loss = _loss(h, request, theta, scale, targets)
-    (grad,) = torch.autograd.grad(loss, theta)
-    g = (grad / scale).cpu().numpy()
+    loss.backward()  # not autograd.grad: reentrant checkpointing supports backward() only
+    assert theta.grad is not None
+    g = (theta.grad / scale).cpu().numpy()
     return float(loss.detach()), {t.name: float(v) for t, v in
                                   zip(request.trainables, g, strict=True)}

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from pyrates_backend_torch.codegen import HELPERS, _identifiers
+from pyrates_backend_torch.codegen import DIALECT, HELPERS
 from pyrates_backend_torch.device import resolve_device
 from pyrates_backend_torch.printer import TorchCodePrinter, numeric_constants
 from pyrates_core.backend import CodegenOptions, GeneratedCode, LoadedModel
@@ -28,6 +28,7 @@ from pyrates_core.errors import SolverError
 from pyrates_core.jacobian import jacobian_ir
 from pyrates_core.jacobian_code import DenseJacobianWriter, jacobian_args, jacobian_output
 from pyrates_core.system import SystemIR
+from pyrates_core.tensor_codegen import OBSERVE, identifiers
 
 __all__ = ["generate_jacobian", "load_jacobian"]
 
@@ -108,7 +109,7 @@ def generate_jacobian(system: SystemIR, options: CodegenOptions) -> GeneratedCod
     if not options.func_name.isidentifier():
         raise ValueError(f"func_name '{options.func_name}' is not a usable identifier")
     jac = jacobian_ir(system)
-    names = _identifiers(system)
+    names = identifiers(system, DIALECT.reserved | {"t", "y", "math", OBSERVE})
     if options.func_name in names.values():
         raise ValueError(f"func_name '{options.func_name}' clashes with a model symbol")
     names.update({name: name for name, _, _ in jac.aux})

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import torch
+import torch.utils.checkpoint
 
 from pyrates_backend_torch.codegen import OBSERVE, Layout
 from pyrates_core.backend import SimulationRequest
@@ -25,16 +26,17 @@ from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_plan import (
     STAGE_OFFSETS,
-    TOL,
-    history_length,
+    history_lengths,
+    initial_state,
+    input_rows,
     lagrange_weights,
     plan_outputs,
     resolve_values,
     sampling,
-    stencil_nodes,
+    stencil_columns,
 )
 
-__all__ = ["Handle", "Trajectory", "simulate"]
+__all__ = ["Handle", "Trajectory", "simulate_fixed"]
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Handle:
     layout: Layout
     system: SystemIR
     device: torch.device
+    checkpoint: int | None = None
+    """Steps per gradient-checkpointing segment (backend option ``checkpoint``; None: off)."""
 
 
 @dataclass
@@ -161,34 +165,23 @@ def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...]
     for the stages after the start of a step, which read the left limit), as
     :func:`pyrates_core.lowering.stage_taps`; with a zero pre-history the read is 0 before.
     """
-    lengths: dict[str, int] = {}
+    lengths = history_lengths([(r.symbol, r.delays.detach().cpu().numpy().real)
+                               for r in reads if r.delays.numel()], dt)
     for r in reads:
-        if r.delays.numel():
-            d = r.delays.detach().cpu().numpy().real
-            if np.any(d < dt * (1 - 1e-9)):
-                raise SolverError(f"a delay of {d.min():g} on '{r.symbol}' is shorter than the "
-                                  f"step size {dt:g}; delays must be 0 or at least one step "
-                                  "(reduce step_size)")
-            need = history_length(float(d.max()) / dt)
-        else:
-            need = 3
-        lengths[r.symbol] = max(lengths.get(r.symbol, 4), need, 4)
+        lengths.setdefault(r.symbol, 4)
     sizes = h.system.symbol_sizes()
     tables = []
     for c in offsets:
         stage = []
         for r in reads:
             lag = r.delays.real / dt - c if r.delays.is_complex() else r.delays / dt - c
-            j, base = stencil_nodes(lag.detach().cpu().numpy(), dt, f"a delayed read of "
-                                    f"'{r.symbol}'")
+            j, cols, act = stencil_columns(r.delays.detach().cpu().numpy().real,
+                                           r.src.cpu().numpy(), lengths[r.symbol],
+                                           sizes[r.symbol], dt, c,
+                                           f"a delayed read of '{r.symbol}'")
             u = lag - torch.as_tensor(j, dtype=lag.dtype, device=h.device)
             q = torch.as_tensor(j == 0, dtype=lag.dtype, device=h.device)
             w = torch.stack(lagrange_weights(u, q))
-            n, length = sizes[r.symbol], lengths[r.symbol]
-            lags = base[None, :] + np.arange(4)[:, None]
-            cols = (length - 1 - lags) * n + r.src.cpu().numpy()[None, :]
-            d_steps = r.delays.detach().cpu().numpy().real / dt
-            act = np.ceil(d_steps - TOL) if c == 0 else np.floor(d_steps - c + TOL) + 1
             stage.append((torch.as_tensor(cols, device=h.device), w,
                           torch.as_tensor(act, dtype=torch.float64)))
         tables.append(stage)
@@ -197,23 +190,8 @@ def _tables(h: Handle, reads: list[_Read], dt: float, offsets: tuple[float, ...]
 
 def _inputs(h: Handle, request: SimulationRequest, n_steps: int, dtype: torch.dtype
             ) -> list[torch.Tensor]:
-    unknown = set(request.inputs) - set(h.system.inputs)
-    if unknown:
-        raise SolverError(f"inputs {sorted(unknown)} are not inputs of the model (its inputs: "
-                          f"{sorted(h.system.inputs) or 'none'})")
-    out = []
-    for name in h.layout.inputs:
-        spec = h.system.inputs[name]
-        if name in request.inputs:
-            arr = np.asarray(request.inputs[name])
-            arr = arr.reshape(arr.shape[0], -1)
-            if arr.shape != (n_steps, spec.size):
-                raise SolverError(f"input '{name}' has shape {arr.shape}, expected "
-                                  f"({n_steps}, {spec.size}): one row per step")
-        else:
-            arr = np.tile(spec.default, (n_steps, 1))
-        out.append(_tensor(arr, dtype, h.device))
-    return out
+    return [_tensor(a, dtype, h.device)
+            for a in input_rows(h.system, h.layout.inputs, request, n_steps)]
 
 
 def _divergence(system: SystemIR, y: torch.Tensor, t: float) -> DivergenceError:
@@ -225,14 +203,24 @@ def _divergence(system: SystemIR, y: torch.Tensor, t: float) -> DivergenceError:
                            "parameters")
 
 
-def simulate(h: Handle, request: SimulationRequest,
+def simulate_fixed(h: Handle, request: SimulationRequest,
              overrides: dict[str, torch.Tensor] | None = None,
-             delay_overrides: dict[int, torch.Tensor] | None = None) -> Trajectory:
-    """Integrate with the fixed-step ``request.solver``; outputs stay torch tensors."""
+             delay_overrides: dict[int, torch.Tensor] | None = None,
+             checkpoint: int | None = None) -> Trajectory:
+    """Integrate with ``request.solver``; outputs stay torch tensors.
+
+    ``checkpoint``: steps per segment of gradient checkpointing (``torch.utils.checkpoint``):
+    under autograd only the state and history at segment boundaries are kept, and each
+    segment is recomputed during the backward pass (less memory, one extra forward pass).
+
+    The fixed-step solvers run here; :func:`pyrates_backend_torch.run.simulate` also sends
+    ``'torchdiffeq'`` to :func:`pyrates_backend_torch.adaptive.simulate_adaptive`.
+    """
     system, lay = h.system, h.layout
+    checkpoint = h.checkpoint if checkpoint is None else checkpoint
     if request.solver not in STAGE_OFFSETS:
         raise SolverError(f"solver '{request.solver}' is not supported by the torch backend; "
-                          f"choose one of: {', '.join(STAGE_OFFSETS)}")
+                          f"choose one of: {', '.join(STAGE_OFFSETS)}, torchdiffeq")
     if request.history not in ("zero", "initial"):
         raise SolverError(f"history '{request.history}' is not one of 'zero', 'initial'")
     dtype = getattr(torch, str(system.value_dtype))
@@ -246,11 +234,7 @@ def simulate(h: Handle, request: SimulationRequest,
     offsets = STAGE_OFFSETS[request.solver]
     lengths, tables = _tables(h, reads, dt, offsets)
     out_plan = plan_outputs(system, request.outputs)
-    y0 = system.initial_state() if request.initial_state is None else \
-        np.asarray(request.initial_state).ravel()
-    if y0.shape != (system.n_state,):
-        raise SolverError(f"initial_state has {y0.size} elements, the model has "
-                          f"{system.n_state} state variables")
+    y0 = initial_state(system, request)
     y = _tensor(y0, dtype, h.device).reshape(1, -1).expand(batch, -1)
     sizes = system.symbol_sizes()
     states = {s.name: s for s in system.states}
@@ -263,10 +247,13 @@ def simulate(h: Handle, request: SimulationRequest,
         return torch.tensor(t, dtype=dtype, device=h.device) if t_tensor else t
 
     zero_history = request.history == "zero"
+    # the tensors the steps read that may carry gradients; a checkpointed segment swaps in
+    # the copies it receives as inputs (see ``checkpointed``)
+    live: dict[str, Any] = {"head": head, "edges": edges, "tables": tables}
 
     def read(bufs: dict[str, torch.Tensor], stage: int, i: int) -> list[torch.Tensor]:
         out = []
-        for r, (cols, w, act) in zip(reads, tables[stage], strict=True):
+        for r, (cols, w, act) in zip(reads, live["tables"][stage], strict=True):
             v = (bufs[r.symbol][:, cols] * w).sum(dim=1)
             if zero_history and bool((act > i).any()):
                 v = v * (act <= i).to(device=h.device, dtype=v.real.dtype)
@@ -274,7 +261,8 @@ def simulate(h: Handle, request: SimulationRequest,
         return out
 
     def args(i: int, bufs: dict[str, torch.Tensor], stage: int) -> list[Any]:
-        return [*head, *(s[min(i, n_steps - 1)].unsqueeze(0) for s in series), *edges,
+        return [*live["head"], *(s[min(i, n_steps - 1)].unsqueeze(0) for s in series),
+                *live["edges"],
                 *read(bufs, stage, i)]
 
     def fill(value: torch.Tensor, length: int) -> torch.Tensor:
@@ -299,20 +287,24 @@ def simulate(h: Handle, request: SimulationRequest,
     need_observe = bool(out_plan.assigns)
     records: list[dict[str, torch.Tensor]] = []
 
-    def record(i: int, obs: Any) -> None:
-        row = {k: y[:, idx] for k, idx in out_plan.states.items()}
+    def row(i: int, y: torch.Tensor, obs: Any) -> dict[str, torch.Tensor]:
+        out = {k: y[:, idx] for k, idx in out_plan.states.items()}
         for k, (sym, idx) in out_plan.inputs.items():
-            row[k] = series[lay.inputs.index(sym)][min(i, n_steps - 1)][idx].unsqueeze(0) \
+            out[k] = series[lay.inputs.index(sym)][min(i, n_steps - 1)][idx].unsqueeze(0) \
                 .expand(batch, -1)
         for k, (sym, idx) in out_plan.assigns.items():
-            row[k] = obs[assign_pos[sym]][:, idx]
-        records.append(row)
+            out[k] = obs[assign_pos[sym]][:, idx]
+        return out
 
     if need_observe and observed is None:
         observed = observe(tt(0.0), y, *args(0, bufs, 0))
-    record(0, observed)
+    records.append(row(0, y, observed))
     last_stage = len(offsets) - 1
-    for i in range(n_steps):
+
+    def advance(i: int, y: torch.Tensor, bufs: dict[str, torch.Tensor]
+                ) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor] | None]:
+        """One step from ``i*dt``: the new state, history and (when due) the recorded row."""
+        bufs = dict(bufs)
         t = i * dt
         k1 = func(tt(t), y, *args(i, bufs, 0))
         if request.solver == "euler":
@@ -343,11 +335,61 @@ def simulate(h: Handle, request: SimulationRequest,
                                       dim=1)
         if (i + 1) % 16 == 0 and not bool(torch.isfinite(y).all()):
             raise _divergence(system, y, (i + 1) * dt)
-        if due:
-            record(i + 1, observed)
+        return y, bufs, (row(i + 1, y, observed) if due else None)
+
+    def segment(i0: int, i1: int, y: torch.Tensor, bufs: dict[str, torch.Tensor]
+                ) -> tuple[torch.Tensor, dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
+        """Steps ``i0 .. i1 - 1``; the rows they record."""
+        rows = []
+        for i in range(i0, i1):
+            y, bufs, r = advance(i, y, bufs)
+            if r is not None:
+                rows.append(r)
+        return y, bufs, rows
+
+    sym_order = list(lengths)
+    n_head, n_edges = len(head), len(edges)
+
+    def checkpointed(i0: int, i1: int, y: torch.Tensor, *flat: torch.Tensor
+                     ) -> tuple[torch.Tensor, ...]:
+        """``segment`` on flat tensors (state, histories, gradient-carrying inputs), so that
+        ``torch.utils.checkpoint`` (reentrant: no graph inside the segment) routes the
+        gradients of every input.
+        """
+        bufs_in = dict(zip(sym_order, flat[:len(sym_order)], strict=True))
+        rest = list(flat[len(sym_order):])
+        weights = iter(rest[n_head + n_edges:])
+        saved = dict(live)
+        live["head"], live["edges"] = rest[:n_head], rest[n_head:n_head + n_edges]
+        live["tables"] = [[(c, next(weights), a) for c, _, a in stage] for stage in tables]
+        try:
+            y_out, bufs_out, rows = segment(i0, i1, y, bufs_in)
+        finally:
+            live.update(saved)
+        return (y_out, *(bufs_out[k] for k in sym_order),
+                *(r[k] for r in rows for k in request.outputs))
+
+    if checkpoint is not None and int(checkpoint) < 1:
+        raise SolverError(f"checkpoint must be a positive number of steps per segment, got "
+                          f"{checkpoint} (or None to switch it off)")
+    span = int(checkpoint or n_steps)
+    weights = [w for stage in tables for _, w, _ in stage]
+    keys = list(request.outputs)
+    for i0 in range(0, n_steps, span):
+        i1 = min(i0 + span, n_steps)
+        if checkpoint and torch.is_grad_enabled():
+            out = torch.utils.checkpoint.checkpoint(
+                checkpointed, i0, i1, y, *(bufs[k] for k in sym_order), *head, *edges,
+                *weights, use_reentrant=True)
+            y, bufs = out[0], dict(zip(sym_order, out[1:1 + len(sym_order)], strict=True))
+            flat_rows = out[1 + len(sym_order):]
+            rows = [dict(zip(keys, flat_rows[j:j + len(keys)], strict=True))
+                    for j in range(0, len(flat_rows), len(keys))]
+        else:
+            y, bufs, rows = segment(i0, i1, y, bufs)
+        records += rows
     if not bool(torch.isfinite(y).all()):
         raise _divergence(system, y, n_steps * dt)
-    keys = list(request.outputs)
     outputs = {k: torch.stack([r[k] for r in records], dim=1) for k in keys}
     times = np.arange(len(records)) * stride * dt
     return Trajectory(times, outputs, y, n_steps, bool(request.batch_params))

@@ -25,6 +25,10 @@ from pyrates_core.system import SystemIR
 
 __all__ = [
     "DENSE_MAX_CELLS",
+    "history_lengths",
+    "initial_state",
+    "input_rows",
+    "stencil_columns",
     "STAGE_OFFSETS",
     "BundlePlan",
     "ModelPlan",
@@ -164,6 +168,75 @@ def lagrange_weights(u: Any, q: Any) -> list[Any]:
 def history_length(max_lag_steps: float) -> int:
     """Rows of history needed for lags up to ``max_lag_steps`` (stencils reach two beyond)."""
     return int(np.floor(max_lag_steps + TOL)) + 3
+
+
+def history_lengths(reads: list[tuple[str, np.ndarray]], dt: float) -> dict[str, int]:
+    """History rows per delayed symbol for ``(symbol, delays)`` reads (delays detached, real).
+
+    At least 4 rows (one interpolation stencil); a delay in ``(0, dt)`` is an error.
+    """
+    lengths: dict[str, int] = {}
+    for sym, d in reads:
+        d = np.real(np.asarray(d, dtype=complex if np.iscomplexobj(d) else float))
+        if d.size and np.any(d < dt * (1 - 1e-9)):
+            raise SolverError(f"a delay of {d.min():g} on '{sym}' is shorter than the step size "
+                              f"{dt:g}; delays must be 0 or at least one step (reduce step_size)")
+        need = history_length(float(d.max()) / dt) if d.size else 4
+        lengths[sym] = max(lengths.get(sym, 4), need, 4)
+    return lengths
+
+
+def stencil_columns(delays: np.ndarray, src: np.ndarray, length: int, size: int, dt: float,
+                    c: float, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(j, cols, act)`` of reads at stage offset ``c`` from a flat history buffer.
+
+    The buffer of a symbol of ``size`` elements holds ``length`` rows, oldest first, flattened
+    to ``(B, length*size)``; ``src`` are the element indices read, ``delays`` (detached, real)
+    their delays. ``j`` is the integer part of every lag (the fractional part ``lag - j`` is
+    what the framework turns into :func:`lagrange_weights`, with ``q = (j == 0)``), ``cols``
+    the ``(4, m)`` buffer columns of the four stencil lags, ``act`` the activation step of
+    every read for a zero pre-history: the first step at which its stage reads a time ``>= 0``
+    (``> 0`` for the stages after the start of a step, which read the left limit).
+    """
+    d_steps = np.real(np.asarray(delays)) / dt
+    j, base = stencil_nodes(d_steps - c, dt, what)
+    lags = base[None, :] + np.arange(4)[:, None]
+    cols = (length - 1 - lags) * size + np.asarray(src)[None, :]
+    act = np.ceil(d_steps - TOL) if c == 0 else np.floor(d_steps - c + TOL) + 1
+    return j, cols, np.broadcast_to(act, (np.size(src),))
+
+
+def initial_state(system: SystemIR, request: SimulationRequest) -> np.ndarray:
+    """The flat initial state: ``request.initial_state`` (checked) or the system's."""
+    if request.initial_state is None:
+        return system.initial_state()
+    y0 = np.asarray(request.initial_state).ravel()
+    if y0.shape != (system.n_state,):
+        raise SolverError(f"initial_state has {y0.size} elements, the model has "
+                          f"{system.n_state} state variables")
+    return y0
+
+
+def input_rows(system: SystemIR, names: list[str], request: SimulationRequest, n_steps: int
+               ) -> list[np.ndarray]:
+    """The input series ``(n_steps, size)`` in ``names`` order (defaults where not given)."""
+    unknown = set(request.inputs) - set(system.inputs)
+    if unknown:
+        raise SolverError(f"inputs {sorted(unknown)} are not inputs of the model (its inputs: "
+                          f"{sorted(system.inputs) or 'none'})")
+    out = []
+    for name in names:
+        spec = system.inputs[name]
+        if name in request.inputs:
+            arr = np.asarray(request.inputs[name])
+            arr = arr.reshape(arr.shape[0], -1)
+            if arr.shape != (n_steps, spec.size):
+                raise SolverError(f"input '{name}' has shape {arr.shape}, expected "
+                                  f"({n_steps}, {spec.size}): one row per step")
+        else:
+            arr = np.tile(spec.default, (n_steps, 1))
+        out.append(arr)
+    return out
 
 
 @dataclass

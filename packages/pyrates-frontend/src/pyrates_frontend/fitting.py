@@ -9,7 +9,8 @@ Trainable variables are named like the variables of ``update_var``:
   weight or delay of the edge(s) ``source -> target``.
 
 Any backend with the ``grad`` capability runs the optimisation (``'torch'``, ``'tensorflow'``,
-and any other that implements :class:`pyrates_core.fitting.GradientBackend`).
+``'jax'`` (with optax; edge delays not trainable there), and any other that implements
+:class:`pyrates_core.fitting.GradientBackend`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pyrates_core.errors import SolverError, TemplateError, VariableNotFoundErro
 from pyrates_core.fitting import FitRequest, FitResult, Trainable, supports_fitting
 from pyrates_core.registry import get_backend
 from pyrates_core.system import SystemIR
+from pyrates_frontend.options import split_options
 from pyrates_frontend.paths import match_labels
 from pyrates_frontend.simulation import _input_arrays, _input_labels, _output_requests
 
@@ -188,10 +190,8 @@ def _prepare(circuit: CircuitTemplate, params: list[Any], target: Any,
     be = get_backend(backend)
     if not supports_fitting(be):
         raise SolverError(f"the '{be.name}' backend cannot compute gradients; fit with a backend "
-                          "that has the 'grad' capability, e.g. backend='torch' or 'tensorflow'")
-    if solver not in be.solvers:
-        raise SolverError(f"solver '{solver}' is not supported by the '{be.name}' backend; "
-                          f"choose one of: {', '.join(sorted(be.solvers))}")
+                          "that has the 'grad' capability: backend='torch', 'tensorflow' or 'jax'")
+    solver_opts, backend_options = split_options(be, solver, backend_options, (), "fit()")
     initial = [_initial(circuit, p) for p in params]
     marked = _mark(circuit, params)
     network = marked.network()
@@ -212,7 +212,7 @@ def _prepare(circuit: CircuitTemplate, params: list[Any], target: Any,
     sim = SimulationRequest(simulation_time=simulation_time, step_size=step_size, solver=solver,
                             sampling_step_size=sampling_step_size,
                             inputs=_input_arrays(system, inputs, matched, n_steps),
-                            outputs=requests)
+                            outputs=requests, solver_options=solver_opts)
     s = sampling_step_size or step_size
     n_samples = min(int(round(simulation_time / s)), n_steps // int(round(s / step_size)))
     times = np.arange(n_samples) * s
@@ -235,10 +235,13 @@ def fit(circuit: CircuitTemplate, params: list[Any], target: Any,
     variable paths as in ``run``; ``target`` is a DataFrame such as ``run`` returns (rows are
     matched by time) or a dict key -> array ``(n_samples, n_columns)``. ``loss(outputs, target)``
     receives dicts of framework tensors and returns a scalar (default: mean squared error).
-    ``optimizer`` is ``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'`` (torch also
-    ``'lbfgs'``) or a framework optimizer; every trainable is optimised in units of its initial
-    value, so ``learning_rate`` is a relative step. The fitted values are written back into
-    ``circuit`` unless ``update_template=False``. Returns a
+    ``optimizer`` is ``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'`` (torch and jax also
+    ``'lbfgs'``) or a framework optimizer (torch.optim, keras, optax); every trainable is
+    optimised in units of its initial value, so ``learning_rate`` is a relative step. The
+    fitted values are written back into ``circuit`` unless ``update_template=False``. Further
+    keywords are the solver's options (e.g. ``method``, ``rtol`` of ``solver='torchdiffeq'``)
+    and the backend's (e.g. ``checkpoint=500`` for gradient checkpointing with torch or
+    tensorflow), checked as in ``run``. Returns a
     :class:`~pyrates_core.fitting.FitResult` (``values``, ``loss_history``).
     """
     if epochs < 1:
