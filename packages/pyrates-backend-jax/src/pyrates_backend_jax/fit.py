@@ -8,8 +8,9 @@ Optimizers: a name (``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'``, ``'lbfg
 ``optax.GradientTransformation``, or a callable ``factory(learning_rate)`` returning one.
 Requires ``optax`` (``pip install pyrates-backend-jax[fit]``).
 
-Edge delays are static in the JAX loop (they fix the ring-buffer lengths), so they cannot be
-trained here; fit them with the torch or tensorflow backend.
+Edge delays are trained through their delay parameters (role ``'delay'``), which the JAX loop
+reads as traced values (interpolation weights computed inside the jitted loop); only delays
+patched into a hand-built edge bundle without a delay parameter cannot be trained.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ def _optax() -> Any:
 def _check(trainables: list[Trainable]) -> None:
     for tr in trainables:
         if tr.kind != "param":
-            raise SolverError(f"fit: '{tr.name}' is an edge delay; the jax backend keeps delays "
-                              "static (they size its ring buffers), so it cannot train them; "
-                              "use backend='torch' or backend='tensorflow' to fit delays")
+            raise SolverError(f"fit: '{tr.name}' is an edge delay of a bundle without a delay "
+                              "parameter; the jax backend trains delays through delay "
+                              "parameters only (build the system with compile_network)")
 
 
 def _params(sim: Simulation, trainables: list[Trainable], values: Any) -> dict[str, Any]:
