@@ -31,7 +31,8 @@ Fixed-step solvers (euler, heun, rk4)
     continuous history) and every table entry has an *activation step*, the first step at
     which its stage reads a time ``>= 0`` (``> 0`` for the stages after the start of a step,
     which read the left limit). Before it the entry's weight is zeroed, so the read is 0; the
-    solver runs the loop in segments between activation steps with masked weights.
+    solver runs the loop in segments between activation steps with masked weights
+    (:class:`pyrates_core.lowering.ActivationMask`).
 
 Adaptive solvers (scipy)
     The window has one row per distinct delay ``D_k`` of the symbol, filled at every call with
@@ -48,6 +49,7 @@ import numpy as np
 import sympy as sp
 
 from pyrates_core.lowering import (
+    ActivationMask,
     DelayRead,
     check_fixed_step,
     delay_reads,
@@ -64,7 +66,6 @@ __all__ = [
     "STAGE_OFFSETS",
     "AdaptiveDelays",
     "BundlePlan",
-    "ZeroHistoryMask",
     "DelayPlan",
     "DelayTable",
     "FixedStepDelays",
@@ -212,11 +213,9 @@ class FixedStepDelays:
     """Per table: activation step of every weight (same shape as ``w``), see the module
     docstring; 0 for padding."""
 
-    def activation_steps(self) -> np.ndarray:
-        """Sorted distinct steps at which some entry becomes active."""
-        if not self.activation:
-            return np.zeros(0, np.int64)
-        return np.unique(np.concatenate([a.ravel() for a in self.activation])).astype(np.int64)
+    def zero_history_mask(self) -> ActivationMask:
+        """The weights masked until their activation steps (zero pre-history)."""
+        return ActivationMask([t[1] for t in self.tables], self.activation)
 
 
 def fixed_step_tables(
@@ -254,33 +253,6 @@ def fixed_step_tables(
         tables.append(tuple(np.stack(parts) for parts in zip(*packed)))
         activation.append(np.stack(acts).astype(np.int64))
     return FixedStepDelays(lengths, tables, activation)
-
-
-class ZeroHistoryMask:
-    """Working copies of the table weights with the entries not yet active zeroed.
-
-    :meth:`advance` switches entries on as the integration passes their activation steps,
-    touching only those entries (the arrays are updated in place, so the loop's arguments
-    stay the same objects).
-    """
-
-    def __init__(self, delays: FixedStepDelays) -> None:
-        self.full = [t[1] for t in delays.tables]
-        self.work = [np.where(a <= 0, w, 0).astype(w.dtype)
-                     for w, a in zip(self.full, delays.activation)]
-        self.order = [np.argsort(a, axis=None, kind="stable") for a in delays.activation]
-        self.sorted = [a.ravel()[o] for a, o in zip(delays.activation, self.order)]
-        self.pos = [int(np.searchsorted(s, 0, side="right")) for s in self.sorted]
-        self.steps = delays.activation_steps()
-
-    def advance(self, step: int) -> None:
-        """Activate every entry whose activation step is ``<= step``."""
-        for k, (order, acts) in enumerate(zip(self.order, self.sorted)):
-            end = int(np.searchsorted(acts, step, side="right"))
-            if end > self.pos[k]:
-                idx = order[self.pos[k]:end]
-                self.work[k].flat[idx] = self.full[k].flat[idx]
-                self.pos[k] = end
 
 
 @dataclass

@@ -15,6 +15,8 @@ and result classes of :mod:`pyrates_core.backend`:
   step, zero or initial pre-history) that delayed reads are served from;
 * :func:`run_adaptive` - a scipy ``solve_ivp``-method driver for any right-hand side
   ``fun(t, y)``, recording at the row times and reporting each accepted step;
+  :func:`scipy_options` checks a request's ``solver_options`` for it;
+* :func:`progress_bar` - the ``request.progress`` bar (tqdm, shown after a second);
 * :func:`edge_delays` - the per-edge delays of a bundle a run uses (its delay parameter with
   the overrides applied), checked against the compiled structure, and
   :func:`refuse_delay_overrides` for backends that compile the delays into their code;
@@ -37,6 +39,7 @@ from pyrates_core.system import EdgeBundle, SystemIR
 
 __all__ = [
     "SCIPY_METHODS",
+    "SCIPY_OPTIONS",
     "DenseHistory",
     "RecordingPlan",
     "Sampling",
@@ -49,15 +52,19 @@ __all__ = [
     "input_series",
     "inputs_at",
     "plan_recording",
+    "progress_bar",
     "refuse_delay_overrides",
     "resolve_params",
     "run_adaptive",
     "run_batch",
     "sampling",
+    "scipy_options",
 ]
 
 SCIPY_METHODS = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
 """``scipy.integrate`` solver classes :func:`run_adaptive` accepts."""
+SCIPY_OPTIONS = frozenset({"method", "rtol", "atol", "max_step", "first_step", "min_step"})
+"""``solver_options`` of a scipy solver (:func:`scipy_options`)."""
 
 
 # -- sampling ----------------------------------------------------------------------------------
@@ -419,6 +426,36 @@ class DenseHistory:
         t0, t1 = self.other_t[k - 1], self.other_t[k]
         f = (tq - t0) / (t1 - t0)
         return (1.0 - f) * values[k - 1] + f * values[k]
+
+
+def scipy_options(options: dict[str, Any], solver: str = "scipy") -> tuple[str, dict[str, Any]]:
+    """The scipy method (default ``'RK45'``) and the other options of ``options`` (a request's
+    ``solver_options``); unknown keys or methods are a :class:`SolverError` listing the
+    accepted ones.
+    """
+    opts = dict(options)
+    unknown = set(opts) - SCIPY_OPTIONS
+    if unknown:
+        raise SolverError(f"unknown solver_options {sorted(unknown)} for solver '{solver}'; "
+                          f"accepted: {', '.join(sorted(SCIPY_OPTIONS))}")
+    method = opts.pop("method", "RK45")
+    if method not in SCIPY_METHODS:
+        raise SolverError(f"unknown scipy method '{method}'; choose one of "
+                          f"{', '.join(SCIPY_METHODS)}")
+    return method, opts
+
+
+def progress_bar(enabled: bool, total: int) -> Any:
+    """A tqdm bar over ``total`` steps if ``enabled`` (None otherwise, or without tqdm); it
+    shows only once the run has taken a second, so that short runs stay quiet.
+    """
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="simulating", unit="step", delay=1.0)
 
 
 def run_adaptive(
