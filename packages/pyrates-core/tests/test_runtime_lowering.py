@@ -165,12 +165,32 @@ def test_activation_mask_switches_weights_on_in_place() -> None:
     mask = lowering.ActivationMask([w], [act])
     work = mask.work[0]
     np.testing.assert_array_equal(work, [[1.0, 0.0], [0.0, 0.0]])
-    assert mask.segment_ends(10) == [1, 3, 10] and mask.segment_ends(2) == [1, 2]
+    assert mask.steps.tolist() == [0, 1, 3]
     mask.advance(1)
     np.testing.assert_array_equal(work, [[1.0, 0.0], [3.0, 0.0]])
     mask.advance(5)
     assert mask.work[0] is work
     np.testing.assert_array_equal(work, w)
+
+
+def test_run_fixed_segments_stops_and_reports_divergence() -> None:
+    system = testing.assignment_output().system
+    calls: list[tuple[int, int]] = []
+    stops: list[int] = []
+
+    def advance(n0: int, n1: int, y: np.ndarray) -> tuple[int, np.ndarray]:
+        calls.append((n0, n1))
+        return -1, y + (n1 - n0)
+
+    y = runtime.run_fixed_segments(advance, np.zeros(2), 10, system, 0.1,
+                                   stops=[0, 3, 7, 12], at_stop=stops.append)
+    assert calls == [(0, 3), (3, 7), (7, 10)] and stops == [0, 3, 7]
+    np.testing.assert_array_equal(y, [10.0, 10.0])
+    with pytest.raises(DivergenceError, match="t = 0.4"):
+        runtime.run_fixed_segments(lambda n0, n1, y: (4, y), np.zeros(2), 10, system, 0.1)
+    with pytest.raises(DivergenceError, match="t = 1"):
+        runtime.run_fixed_segments(lambda n0, n1, y: (-1, y * np.nan), np.zeros(2), 10,
+                                   system, 0.1)
 
 
 def test_scipy_options_split_the_method_and_name_bad_keys() -> None:

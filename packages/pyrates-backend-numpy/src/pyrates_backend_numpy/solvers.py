@@ -48,7 +48,6 @@ from pyrates_core.runtime import (
     DenseHistory,
     RecordingPlan,
     check_history,
-    divergence_error,
     initial_state,
     input_max_step,
     input_series,
@@ -58,6 +57,7 @@ from pyrates_core.runtime import (
     resolve_params,
     run_adaptive,
     run_batch,
+    run_fixed_segments,
     sampling,
     scipy_options,
 )
@@ -312,28 +312,13 @@ def _integrate_fixed(handle: ModelHandle, request: SimulationRequest) -> Simulat
     run = _prepare_fixed(handle, request, n_steps, plan.stride, plan.n_samples, y)
     loop = getattr(handle.module, LOOP)
     method = FIXED_METHODS[request.solver]
-    bar = progress_bar(request.progress, n_steps)
-    chunk = n_steps if bar is None else max(1, n_steps // 100)
-    start = time.perf_counter()
     mask = run.zero_history
-    ends = [n_steps] if mask is None else mask.segment_ends(n_steps)
-    n0 = 0
-    while n0 < n_steps:
-        n1 = min(n_steps, n0 + chunk, next(e for e in ends if e > n0))
-        if mask is not None:
-            mask.advance(n0)
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-            status, y = loop(method, y, n0, n1, *run.args)
-        if status >= 0:
-            raise divergence_error(system, y, status * request.step_size)
-        if bar is not None:
-            bar.update(n1 - n0)
-        n0 = n1
-    if not np.all(np.isfinite(y)):
-        raise divergence_error(system, y, n_steps * request.step_size)
+    start = time.perf_counter()
+    y = run_fixed_segments(lambda n0, n1, y_: loop(method, y_, n0, n1, *run.args), y, n_steps,
+                           system, request.step_size, request.progress,
+                           () if mask is None else mask.steps,
+                           None if mask is None else mask.advance)
     run_time = time.perf_counter() - start
-    if bar is not None:
-        bar.close()
     stats = {"run_time": run_time, "n_steps": n_steps,
              "n_rhs_evals": n_steps * (1, 2, 4)[method], "numba": handle.numba}
     return SimulationResult(plan.times, run.plan.split(run.rec), np.array(y), stats)

@@ -296,8 +296,8 @@ class ActivationMask:
     ``weights[k]`` and ``activation[k]`` have the same shape (the activation step of every
     weight, e.g. :attr:`StageTaps.activation` packed like the weights; 0: always active).
     :attr:`work` starts with the taps active at step 0; :meth:`advance` switches taps on in
-    place (the arrays stay the same objects, so a compiled loop's arguments stay valid),
-    and :meth:`segment_ends` says where a fixed-step loop has to stop to call it.
+    place (the arrays stay the same objects, so a compiled loop's arguments stay valid), at
+    the :attr:`steps` (e.g. the ``stops`` of :func:`pyrates_core.runtime.run_fixed_segments`).
     """
 
     def __init__(self, weights: list[np.ndarray], activation: list[np.ndarray]) -> None:
@@ -308,11 +308,7 @@ class ActivationMask:
         self.pos = [int(np.searchsorted(s, 0, side="right")) for s in self.sorted]
         self.steps = (np.unique(np.concatenate([a.ravel() for a in activation])).astype(np.int64)
                       if activation else np.zeros(0, np.int64))
-        """Sorted distinct activation steps."""
-
-    def segment_ends(self, n_steps: int) -> list[int]:
-        """Steps at which some weight switches on, below ``n_steps``, then ``n_steps``."""
-        return [*(int(s) for s in self.steps if 0 < s < n_steps), n_steps]
+        """Sorted distinct activation steps (where a fixed-step loop has to stop)."""
 
     def advance(self, step: int) -> None:
         """Activate every tap whose activation step is ``<= step``."""

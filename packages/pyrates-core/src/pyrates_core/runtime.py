@@ -17,6 +17,8 @@ and result classes of :mod:`pyrates_core.backend`:
   ``fun(t, y)``, recording at the row times and reporting each accepted step;
   :func:`scipy_options` checks a request's ``solver_options`` for it;
 * :func:`progress_bar` - the ``request.progress`` bar (tqdm, shown after a second);
+* :func:`run_fixed_segments` - drives a compiled fixed-step loop over segments (progress
+  updates, stops at given steps, e.g. activation steps), with the divergence checks;
 * :func:`edge_delays` - the per-edge delays of a bundle a run uses (its delay parameter with
   the overrides applied), checked against the compiled structure, and
   :func:`refuse_delay_overrides` for backends that compile the delays into their code;
@@ -57,6 +59,7 @@ __all__ = [
     "resolve_params",
     "run_adaptive",
     "run_batch",
+    "run_fixed_segments",
     "sampling",
     "scipy_options",
 ]
@@ -456,6 +459,41 @@ def progress_bar(enabled: bool, total: int) -> Any:
     except ImportError:
         return None
     return tqdm(total=total, desc="simulating", unit="step", delay=1.0)
+
+
+def run_fixed_segments(
+    advance: Callable[[int, int, np.ndarray], tuple[int, np.ndarray]], y0: np.ndarray,
+    n_steps: int, system: SystemIR, step_size: float, progress: bool = False,
+    stops: Sequence[int] = (), at_stop: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Run a fixed-step loop from step 0 to ``n_steps`` in segments; return the final state.
+
+    ``advance(n0, n1, y)`` integrates steps ``n0 .. n1 - 1`` from ``y`` and returns ``(status,
+    y)``, ``status`` being -1 or the step by which the state was found non-finite. Segments
+    end at every step of ``stops`` (``at_stop(n0)`` is called before each segment, e.g. to
+    switch on delayed taps) and, with ``progress``, at every hundredth of the run (a
+    :func:`progress_bar`). Non-finite states raise :func:`divergence_error`.
+    """
+    bar = progress_bar(progress, n_steps)
+    chunk = n_steps if bar is None else max(1, n_steps // 100)
+    ends = [*(int(s) for s in stops if 0 < s < n_steps), n_steps]
+    y, n0 = y0, 0
+    while n0 < n_steps:
+        n1 = min(n_steps, n0 + chunk, next(e for e in ends if e > n0))
+        if at_stop is not None:
+            at_stop(n0)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            status, y = advance(n0, n1, y)
+        if status >= 0:
+            raise divergence_error(system, y, status * step_size)
+        if bar is not None:
+            bar.update(n1 - n0)
+        n0 = n1
+    if not np.all(np.isfinite(y)):
+        raise divergence_error(system, y, n_steps * step_size)
+    if bar is not None:
+        bar.close()
+    return y
 
 
 def run_adaptive(
