@@ -260,14 +260,10 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     sizes = system.symbol_sizes()
     bufs = {s: np.zeros(2 * delays.lengths[s] * sizes[s], system.value_dtype)
             for s in layout.history}
-    tables = _flat(delays.tables)
-
     mask = delays.zero_history_mask() if check_history(request.history) == "zero" else None
-    if mask is not None:  # entries not active at step 0 read 0 (see the docstring of ``delays``)
-        pos = 0
-        for t, w in zip(delays.tables, mask.work):
-            tables[pos + 1] = w
-            pos += len(t)
+    # with a zero pre-history the loop reads the masked weights (inactive taps read 0)
+    tables = _flat(delays.tables if mask is None else
+                   [(t[0], w, *t[2:]) for t, w in zip(delays.tables, mask.work)])
 
     def write(s: str, value: np.ndarray) -> None:
         bufs[s][:] = np.tile(value, 2 * delays.lengths[s])
@@ -279,7 +275,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     plan = plan_recording(system, request.outputs, layout.inputs)
     rec = np.zeros((n_samples, plan.n_cols), system.value_dtype)
     args = [0.0, dt, stride, rec, plan.rec_y, *plan.rec_inputs, *plan.rec_assign,
-            any(r.size for r in plan.rec_assign), *pargs, *series, *edges,
+            plan.wants_assignments, *pargs, *series, *edges,
             *(bufs[s] for s in layout.history), *(delays.lengths[s] for s in layout.history),
             *tables]
     return _FixedRun(args, rec, plan, mask)
