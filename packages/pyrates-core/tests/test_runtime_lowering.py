@@ -145,6 +145,64 @@ def test_delay_reads_keep_weights_and_delays_as_parameters() -> None:
         lowering.check_fixed_step(system, reads[0], edges.delay, 0.21)
 
 
+def test_read_params_digest_and_min_delay_follow_the_values() -> None:
+    system = _delayed_system([0.0, 0.2, 0.25])
+    reads = lowering.delay_reads(system)
+    assert lowering.read_param_names(system, reads) == ["w", "tau"]
+    names = lowering.read_param_names(system, reads)
+    base = lowering.params_digest(system, names)
+    assert lowering.params_digest(system, names, {"w": np.arange(1.0, 4)}) == base
+    assert lowering.params_digest(system, names, {"w": np.array([1.0, 2, 4])}) != base
+    assert lowering.params_digest(system, names, {"tau": np.asarray(0.3, np.float32)}) != base
+    assert lowering.min_delay(system, reads) == pytest.approx(0.2)
+    assert lowering.min_delay(system, reads, {"tau": np.asarray(0.1)}) == pytest.approx(0.1)
+    assert lowering.min_delay(system, []) == np.inf
+
+
+def test_activation_mask_switches_weights_on_in_place() -> None:
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    act = np.array([[0, 3], [1, 3]])
+    mask = lowering.ActivationMask([w], [act])
+    work = mask.work[0]
+    np.testing.assert_array_equal(work, [[1.0, 0.0], [0.0, 0.0]])
+    assert mask.steps.tolist() == [0, 1, 3]
+    mask.advance(1)
+    np.testing.assert_array_equal(work, [[1.0, 0.0], [3.0, 0.0]])
+    mask.advance(5)
+    assert mask.work[0] is work
+    np.testing.assert_array_equal(work, w)
+
+
+def test_run_fixed_segments_stops_and_reports_divergence() -> None:
+    system = testing.assignment_output().system
+    calls: list[tuple[int, int]] = []
+    stops: list[int] = []
+
+    def advance(n0: int, n1: int, y: np.ndarray) -> tuple[int, np.ndarray]:
+        calls.append((n0, n1))
+        return -1, y + (n1 - n0)
+
+    y = runtime.run_fixed_segments(advance, np.zeros(2), 10, system, 0.1,
+                                   stops=[0, 3, 7, 12], at_stop=stops.append)
+    assert calls == [(0, 3), (3, 7), (7, 10)] and stops == [0, 3, 7]
+    np.testing.assert_array_equal(y, [10.0, 10.0])
+    with pytest.raises(DivergenceError, match="t = 0.4"):
+        runtime.run_fixed_segments(lambda n0, n1, y: (4, y), np.zeros(2), 10, system, 0.1)
+    with pytest.raises(DivergenceError, match="t = 1"):
+        runtime.run_fixed_segments(lambda n0, n1, y: (-1, y * np.nan), np.zeros(2), 10,
+                                   system, 0.1)
+
+
+def test_scipy_options_split_the_method_and_name_bad_keys() -> None:
+    assert runtime.scipy_options({"rtol": 1e-6}) == ("RK45", {"rtol": 1e-6})
+    assert runtime.scipy_options({"method": "LSODA"}) == ("LSODA", {})
+    with pytest.raises(SolverError, match=r"unknown solver_options \['tol'\].*accepted: atol"):
+        runtime.scipy_options({"tol": 1.0})
+    with pytest.raises(SolverError, match="unknown scipy method 'rk4'"):
+        runtime.scipy_options({"method": "rk4"})
+    assert runtime.progress_bar(False, 10) is None
+
+
 @pytest.mark.parametrize("c", [0.0, 0.5, 1.0])
 def test_stage_taps_interpolate_cubics_exactly(c: float) -> None:
     """Taps reproduce a cubic history exactly (a quadratic one below one step of lag);

@@ -24,6 +24,8 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from pyrates_core.gather_tables import target_slots
+
 __all__ = ["TOL", "Read", "buffer_length", "exact_lags", "make_read", "target_table"]
 
 TOL = 1e-9
@@ -67,14 +69,11 @@ class Read:
 
 def target_table(out: np.ndarray, n_out: int, min_fill: float = 0.5) -> np.ndarray | None:
     """Entries grouped by target, padded with ``len(out)``; None if less than ``min_fill`` full."""
-    counts = np.bincount(out, minlength=n_out)
-    width = max(1, int(counts.max()) if out.size else 1)
+    slots, width = target_slots(out, n_out)
     if out.size < min_fill * width * n_out:
         return None
-    order = np.argsort(out, kind="stable")
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     table = np.full((n_out, width), out.size, dtype=np.int32)
-    table[out[order], np.arange(out.size) - starts[out[order]]] = order
+    table[out, slots] = np.arange(out.size)
     return table
 
 

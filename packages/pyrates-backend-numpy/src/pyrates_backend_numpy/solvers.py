@@ -24,7 +24,6 @@ Conventions
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,9 +35,7 @@ import numpy as np
 from pyrates_backend_numpy.codegen import LOOP, OBSERVE, Layout
 from pyrates_backend_numpy.delays import (
     AdaptiveDelays,
-    DelayPlan,
     FixedStepDelays,
-    ZeroHistoryMask,
     adaptive_tables,
     fixed_step_tables,
     undelayed_arrays,
@@ -46,22 +43,23 @@ from pyrates_backend_numpy.delays import (
 from pyrates_core.arg_layout import param_arguments
 from pyrates_core.backend import CodegenOptions, SimulationRequest, SimulationResult
 from pyrates_core.errors import SolverError
-from pyrates_core.lowering import read_entries
+from pyrates_core.lowering import ActivationMask, min_delay, params_digest, read_param_names
 from pyrates_core.runtime import (
-    SCIPY_METHODS,
     DenseHistory,
     RecordingPlan,
     check_history,
-    divergence_error,
     initial_state,
     input_max_step,
     input_series,
     inputs_at,
     plan_recording,
+    progress_bar,
     resolve_params,
     run_adaptive,
     run_batch,
+    run_fixed_segments,
     sampling,
+    scipy_options,
 )
 from pyrates_core.system import SystemIR
 
@@ -77,7 +75,6 @@ __all__ = [
 
 FIXED_METHODS: dict[str, int] = {"euler": 0, "heun": 1, "rk4": 2}
 """Fixed-step solvers and their code in the generated loop."""
-SCIPY_OPTIONS = frozenset({"method", "rtol", "atol", "max_step", "first_step", "min_step"})
 SOLVERS = frozenset(FIXED_METHODS) | {"scipy"}
 """Every solver name :func:`integrate` accepts."""
 
@@ -105,7 +102,7 @@ class ModelHandle:
         combination (the last :data:`_MAX_TABLES` are kept), so that warming up, loading
         and running a model build a run's tables once.
         """
-        key = (dt, stages, _table_digest(self.system, self.layout.plan, params))
+        key = (dt, stages, params_digest(self.system, _table_inputs(self), params))
         if key in self.tables:
             found = self.tables.pop(key)
             self.tables[key] = found
@@ -123,40 +120,12 @@ _MAX_TABLES = 4
 """Delay tables kept per loaded model (different steps, delays or weights)."""
 
 
-def _table_inputs(system: SystemIR, plan: DelayPlan) -> list[str]:
-    """Names of the parameters the delay tables of ``plan`` are built from."""
-    names: list[str] = []
-    for table in plan.tables:
-        if table.bundle is not None:
-            b = system.edges[table.bundle]
-            names += [b.weights] + ([b.delay_param] if b.delay_param else [])
-        elif table.past is not None:
-            names += sorted(s.name for s in table.past.args[1].free_symbols)
-    return list(dict.fromkeys(names))
-
-
-def _table_digest(system: SystemIR, plan: DelayPlan, params: dict[str, np.ndarray]) -> str:
-    digest = hashlib.sha256()
-    for name in _table_inputs(system, plan):
-        value = np.ascontiguousarray(params[name] if name in params else
-                                     system.params[name].value)
-        digest.update(name.encode() + value.dtype.str.encode() + str(value.shape).encode())
-        digest.update(value.tobytes())
-    return digest.hexdigest()
-
-
-def _min_delay(system: SystemIR, plan: DelayPlan, params: dict[str, np.ndarray]) -> float:
-    """Shortest positive delay of any delayed read (inf without one)."""
-    ds = [d[d > 0] for d in (read_entries(system, t.read, params).delay for t in plan.tables)]
-    ds = [d for d in ds if d.size]
-    return float(min(d.min() for d in ds)) if ds else float("inf")
+def _table_inputs(handle: ModelHandle) -> list[str]:
+    """Names of the parameters the delay tables of ``handle`` are built from."""
+    return read_param_names(handle.system, [t.read for t in handle.layout.plan.tables])
 
 
 # -- argument assembly ---------------------------------------------------------------------
-def _param_args(system: SystemIR, layout: Layout, params: dict[str, np.ndarray]) -> list[Any]:
-    return param_arguments(system, params, layout.params)
-
-
 def _edge_args(system: SystemIR, layout: Layout, params: dict[str, np.ndarray]) -> list[Any]:
     out: list[Any] = []
     for bp, _ in layout.edge_args:
@@ -194,7 +163,7 @@ def default_args(handle: ModelHandle) -> tuple[Any, ...]:
     """Default vector-field arguments: system parameters, default inputs, constant history."""
     system, layout = handle.system, handle.layout
     params = resolve_params(system, {})
-    head = _param_args(system, layout, params)
+    head = param_arguments(system, params, layout.params)
     head += [np.asarray(system.inputs[i].default, system.value_dtype) for i in layout.inputs]
     head += _edge_args(system, layout, params)
     delays = handle.delay_tables(params)
@@ -226,7 +195,7 @@ def follow_edge_params(handle: ModelHandle, func: Callable[..., Any]) -> Callabl
     """
     system, layout = handle.system, handle.layout
     names = list(dict.fromkeys([b.weights for b in system.edges] +
-                               _table_inputs(system, layout.plan)))
+                               _table_inputs(handle)))
     pos = {n: layout.params.index(n) for n in names if n in layout.params}
     if not pos:
         return func
@@ -274,19 +243,8 @@ class _FixedRun:
     """Arguments of ``run_fixed_step`` after ``(_method, _y, _n0, _n1)``."""
     rec: np.ndarray
     plan: RecordingPlan
-    zero_history: ZeroHistoryMask | None = None
+    zero_history: ActivationMask | None = None
     """Table weights masked until their activation steps (zero pre-history), in ``args``."""
-
-    def segment_ends(self, n_steps: int) -> list[int]:
-        """Steps at which the masked weights change (ending with ``n_steps``)."""
-        if self.zero_history is None:
-            return [n_steps]
-        return [*(int(s) for s in self.zero_history.steps if 0 < s < n_steps), n_steps]
-
-    def set_weights(self, step: int) -> None:
-        """Activate the table entries whose activation step is ``<= step``."""
-        if self.zero_history is not None:
-            self.zero_history.advance(step)
 
 
 def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int,
@@ -294,7 +252,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     system, layout = handle.system, handle.layout
     dt = request.step_size
     params = resolve_params(system, request.param_values)
-    pargs = _param_args(system, layout, params)
+    pargs = param_arguments(system, params, layout.params)
     series = input_series(system, request.inputs, n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
     stages = ((0,), (0, 2), (0, 1, 2))[FIXED_METHODS.get(request.solver, 2)]
@@ -302,14 +260,10 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     sizes = system.symbol_sizes()
     bufs = {s: np.zeros(2 * delays.lengths[s] * sizes[s], system.value_dtype)
             for s in layout.history}
-    tables = _flat(delays.tables)
-
-    mask = ZeroHistoryMask(delays) if check_history(request.history) == "zero" else None
-    if mask is not None:  # entries not active at step 0 read 0 (see the docstring of ``delays``)
-        pos = 0
-        for t, w in zip(delays.tables, mask.work):
-            tables[pos + 1] = w
-            pos += len(t)
+    mask = delays.zero_history_mask() if check_history(request.history) == "zero" else None
+    # with a zero pre-history the loop reads the masked weights (inactive taps read 0)
+    tables = _flat(delays.tables if mask is None else
+                   [(t[0], w, *t[2:]) for t, w in zip(delays.tables, mask.work)])
 
     def write(s: str, value: np.ndarray) -> None:
         bufs[s][:] = np.tile(value, 2 * delays.lengths[s])
@@ -321,7 +275,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     plan = plan_recording(system, request.outputs, layout.inputs)
     rec = np.zeros((n_samples, plan.n_cols), system.value_dtype)
     args = [0.0, dt, stride, rec, plan.rec_y, *plan.rec_inputs, *plan.rec_assign,
-            any(r.size for r in plan.rec_assign), *pargs, *series, *edges,
+            plan.wants_assignments, *pargs, *series, *edges,
             *(bufs[s] for s in layout.history), *(delays.lengths[s] for s in layout.history),
             *tables]
     return _FixedRun(args, rec, plan, mask)
@@ -334,12 +288,12 @@ def warm_up(handle: ModelHandle, options: CodegenOptions | None = None) -> None:
     that a first run with them and the default parameters reuses its delay tables.
     """
     system = handle.system
-    min_delay = _min_delay(system, handle.layout.plan, resolve_params(system, {}))
-    dt = min(1.0, min_delay)
+    shortest = min_delay(system, [t.read for t in handle.layout.plan.tables])
+    dt = min(1.0, shortest)
     solver = "euler"
     if options is not None and options.solver in FIXED_METHODS:
         solver = options.solver
-        if options.step_size and options.step_size <= min_delay * (1 + 1e-9):
+        if options.step_size and options.step_size <= shortest * (1 + 1e-9):
             dt = float(options.step_size)
     request = SimulationRequest(simulation_time=dt, step_size=dt, solver=solver)
     run = _prepare_fixed(handle, request, 1, 1, 0, system.initial_state())
@@ -354,59 +308,27 @@ def _integrate_fixed(handle: ModelHandle, request: SimulationRequest) -> Simulat
     run = _prepare_fixed(handle, request, n_steps, plan.stride, plan.n_samples, y)
     loop = getattr(handle.module, LOOP)
     method = FIXED_METHODS[request.solver]
-    bar = _progress(request.progress, n_steps)
-    chunk = n_steps if bar is None else max(1, n_steps // 100)
+    mask = run.zero_history
     start = time.perf_counter()
-    ends = run.segment_ends(n_steps)
-    n0 = 0
-    while n0 < n_steps:
-        n1 = min(n_steps, n0 + chunk, next(e for e in ends if e > n0))
-        run.set_weights(n0)
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-            status, y = loop(method, y, n0, n1, *run.args)
-        if status >= 0:
-            raise divergence_error(system, y, status * request.step_size)
-        if bar is not None:
-            bar.update(n1 - n0)
-        n0 = n1
-    if not np.all(np.isfinite(y)):
-        raise divergence_error(system, y, n_steps * request.step_size)
+    y = run_fixed_segments(lambda n0, n1, y_: loop(method, y_, n0, n1, *run.args), y, n_steps,
+                           system, request.step_size, request.progress,
+                           () if mask is None else mask.steps,
+                           None if mask is None else mask.advance)
     run_time = time.perf_counter() - start
-    if bar is not None:
-        bar.close()
     stats = {"run_time": run_time, "n_steps": n_steps,
              "n_rhs_evals": n_steps * (1, 2, 4)[method], "numba": handle.numba}
     return SimulationResult(plan.times, run.plan.split(run.rec), np.array(y), stats)
 
 
-def _progress(enabled: bool, total: int) -> Any:
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    # shown only once the run has taken a second: short runs stay quiet
-    return tqdm(total=total, desc="simulating", unit="step", delay=1.0)
-
-
 def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> SimulationResult:
     system, layout, module = handle.system, handle.layout, handle.module
-    opts = dict(request.solver_options)
-    unknown = set(opts) - SCIPY_OPTIONS
-    if unknown:
-        raise SolverError(f"unknown solver_options {sorted(unknown)} for solver 'scipy'; "
-                          f"accepted: {', '.join(sorted(SCIPY_OPTIONS))}")
-    method = opts.pop("method", "RK45")
-    if method not in SCIPY_METHODS:
-        raise SolverError(f"unknown scipy method '{method}'; choose one of "
-                          f"{', '.join(SCIPY_METHODS)}")
+    method, opts = scipy_options(request.solver_options)
     plan = sampling(request)
     zero = check_history(request.history) == "zero"
     dt = request.step_size
     y0 = initial_state(system, request)
     params = resolve_params(system, request.param_values)
-    head = _param_args(system, layout, params)
+    head = param_arguments(system, params, layout.params)
     series = input_series(system, request.inputs, plan.n_steps, layout.inputs)
     edges = _edge_args(system, layout, params)
     delays = handle.delay_tables(params)
@@ -446,7 +368,7 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
 
     opts["max_step"] = min(float(opts.get("max_step") or np.inf), delays.min_delay,
                            input_max_step(series, dt))
-    bar = _progress(request.progress, plan.n_steps)
+    bar = progress_bar(request.progress, plan.n_steps)
     report = None if bar is None else (
         lambda t: bar.update(min(plan.n_steps, int(t / dt)) - bar.n))
     start = time.perf_counter()

@@ -1,15 +1,17 @@
 """Helper functions pasted into every generated module, in a NumPy and a numba flavour.
 
-Both flavours compute the same floating-point operations in the same order, so that the
-numba path reproduces the pure NumPy path (up to the last bits of ``exp`` and BLAS).
-``{DTYPE}`` is replaced by the model's numpy dtype. The numba helpers are inlined into their
-callers (``inline="always"``): no separate compilation of each (about a fifth less cold
-compile time for W1, same run time).
+The solver updates, ring-buffer writes and recording (:data:`SHARED_HELPERS`) are one
+definition, which numba compiles as it stands; the edge and delay sums have a vectorized
+NumPy flavour and a loop numba flavour. Both flavours compute the same floating-point
+operations in the same order, so that the numba path reproduces the pure NumPy path (up to
+the last bits of ``exp`` and BLAS). ``{DTYPE}`` is replaced by the model's numpy dtype. The numba
+helpers are inlined into their callers (``inline="always"``): no separate compilation of each
+(about a fifth less cold compile time for W1, same run time).
 """
 
 from __future__ import annotations
 
-__all__ = ["HELPER_NAMES", "NJIT", "NUMBA_HELPERS", "NUMPY_HELPERS"]
+__all__ = ["HELPER_NAMES", "NJIT", "NUMBA_HELPERS", "NUMPY_HELPERS", "SHARED_HELPERS"]
 
 NJIT = "@njit(cache=False, fastmath=False)"
 """Decorator of every compiled function (the disk cache of the backend sets cache=True)."""
@@ -25,36 +27,7 @@ HELPER_NAMES = (
     "_push", "_record", "_all_finite", "_scatter_add",
 )
 
-NUMPY_HELPERS = '''
-def _delayed_sum(window, idx, w):
-    """Delayed input, padded table: out[i] = sum_j w[j, i] * window[idx[j, i]]."""
-    return np.einsum("ji,ji->i", w, window.take(idx))
-
-
-def _delayed_sum_flat(window, idx, w, tgt, n):
-    """Delayed input, flat table: out[tgt[e]] += w[e] * window[idx[e]]."""
-    return _scatter_add(n, tgt, w * window.take(idx))
-
-
-def _edge_sum_sparse(x, src, tgt, w, n):
-    """Undelayed edges: out[tgt[e]] += w[e] * x[src[e]]."""
-    return _scatter_add(n, tgt, w * x[src])
-
-
-def _scatter_add(n, tgt, values):
-    """out[tgt[e]] += values[e]."""
-    if values.dtype.kind != "c":
-        return np.bincount(tgt, weights=values, minlength=n).astype({DTYPE}, copy=False)
-    out = np.zeros(n, dtype=values.dtype)
-    np.add.at(out, tgt, values)
-    return out
-
-
-def _matvec(mat, x):
-    """Dense undelayed edges: mat @ x."""
-    return mat @ x
-
-
+SHARED_HELPERS = '''
 def _step(y, h, k):
     """y + h * k."""
     return y + h * k
@@ -86,6 +59,38 @@ def _all_finite(y):
     """Whether every element of y is finite."""
     return bool(np.isfinite(y).all())
 '''
+"""Helpers both flavours share (plain NumPy code that numba compiles)."""
+
+NUMPY_HELPERS = '''
+def _delayed_sum(window, idx, w):
+    """Delayed input, padded table: out[i] = sum_j w[j, i] * window[idx[j, i]]."""
+    return np.einsum("ji,ji->i", w, window.take(idx))
+
+
+def _delayed_sum_flat(window, idx, w, tgt, n):
+    """Delayed input, flat table: out[tgt[e]] += w[e] * window[idx[e]]."""
+    return _scatter_add(n, tgt, w * window.take(idx))
+
+
+def _edge_sum_sparse(x, src, tgt, w, n):
+    """Undelayed edges: out[tgt[e]] += w[e] * x[src[e]]."""
+    return _scatter_add(n, tgt, w * x[src])
+
+
+def _scatter_add(n, tgt, values):
+    """out[tgt[e]] += values[e]."""
+    if values.dtype.kind != "c":
+        return np.bincount(tgt, weights=values, minlength=n).astype({DTYPE}, copy=False)
+    out = np.zeros(n, dtype=values.dtype)
+    np.add.at(out, tgt, values)
+    return out
+
+
+def _matvec(mat, x):
+    """Dense undelayed edges: mat @ x."""
+    return mat @ x
+
+''' + SHARED_HELPERS
 
 NUMBA_HELPERS = _jit(inline=True, source='''
 def _delayed_sum(window, idx, w):
@@ -121,49 +126,4 @@ def _matvec(mat, x):
             out[i] += mat[i, j] * x[j]
     return out
 
-
-def _step(y, h, k):
-    """y + h * k."""
-    out = np.empty_like(y)
-    for i in range(y.shape[0]):
-        out[i] = y[i] + h * k[i]
-    return out
-
-
-def _heun(y, dt, k1, k2):
-    """Heun's update."""
-    out = np.empty_like(y)
-    for i in range(y.shape[0]):
-        out[i] = y[i] + (dt / 2) * (k1[i] + k2[i])
-    return out
-
-
-def _rk4(y, dt, k1, k2, k3, k4):
-    """Classic Runge-Kutta update."""
-    out = np.empty_like(y)
-    for i in range(y.shape[0]):
-        out[i] = y[i] + (dt / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])
-    return out
-
-
-def _push(buf, p, length, n, x):
-    """Write x to rows p and p + length of a doubled ring buffer with rows of n values."""
-    for i in range(n):
-        buf[p * n + i] = x[i]
-        buf[(p + length) * n + i] = x[i]
-
-
-def _record(rec, row, col, x, idx):
-    """rec[row, col:col + len(idx)] = x[idx]; returns the next free column."""
-    for i in range(idx.shape[0]):
-        rec[row, col + i] = x[idx[i]]
-    return col + idx.shape[0]
-
-
-def _all_finite(y):
-    """Whether every element of y is finite."""
-    for i in range(y.shape[0]):
-        if not np.isfinite(y[i]):
-            return False
-    return True
-''')
+''' + SHARED_HELPERS)

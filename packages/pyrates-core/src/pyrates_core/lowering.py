@@ -24,6 +24,12 @@ Delays
     Adaptive solvers read ``x(t - D_k)`` for the distinct delays :func:`distinct_delays`
     from a :class:`~pyrates_core.runtime.DenseHistory`.
 
+    Run-time helpers: :func:`read_param_names` (the parameters the delays and weights of the
+    reads depend on) and :func:`params_digest` (a key for caching tables built from them),
+    :func:`min_delay` (e.g. for an adaptive ``max_step``), and :class:`ActivationMask` for
+    backends that run a fixed-step loop in segments between activation steps, with the
+    weights of the taps not yet active zeroed (a zero pre-history).
+
 Shapes
     :func:`infer_size` gives the number of elements of any IR expression (``None``: a
     scalar that broadcasts), for backends that print element loops.
@@ -31,6 +37,7 @@ Shapes
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +60,7 @@ from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 
 __all__ = [
+    "ActivationMask",
     "DelayRead",
     "ReadEntries",
     "StageTaps",
@@ -61,7 +69,10 @@ __all__ = [
     "distinct_delays",
     "entry_weights",
     "infer_size",
+    "min_delay",
+    "params_digest",
     "read_entries",
+    "read_param_names",
     "stage_taps",
     "window_length",
 ]
@@ -242,6 +253,71 @@ def distinct_delays(system: SystemIR, reads: list[DelayRead],
             raise SolverError(f"{read.describe(system)} has a negative delay ({delay.min():g})")
         out[read.symbol] = np.unique(np.concatenate((out.get(read.symbol, np.zeros(0)), delay)))
     return out
+
+
+def read_param_names(system: SystemIR, reads: list[DelayRead]) -> list[str]:
+    """Names of the parameters the entries and weights of ``reads`` are computed from: the
+    weight and delay parameters of the bundles, the parameters in the delays of ``Past``.
+    """
+    names: list[str] = []
+    for read in reads:
+        if read.bundle is not None:
+            b = system.edges[read.bundle]
+            names += [b.weights] + ([b.delay_param] if b.delay_param else [])
+        elif read.past is not None:
+            names += sorted(s.name for s in read.past.args[1].free_symbols)
+    return list(dict.fromkeys(names))
+
+
+def params_digest(system: SystemIR, names: list[str],
+                  params: dict[str, np.ndarray] | None = None) -> str:
+    """A hex digest of the values (dtype, shape, bytes) of the parameters ``names``, taken
+    from ``params`` where given, else from the system: equal digests, equal values.
+    """
+    digest = hashlib.sha256()
+    for name in names:
+        value = np.ascontiguousarray(_value(system, params or {}, name))
+        digest.update(name.encode() + value.dtype.str.encode() + str(value.shape).encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def min_delay(system: SystemIR, reads: list[DelayRead],
+              params: dict[str, np.ndarray] | None = None) -> float:
+    """Shortest positive delay of any of ``reads`` (``inf`` without one)."""
+    ds = [d[d > 0] for d in (read_entries(system, r, params).delay for r in reads)]
+    ds = [d for d in ds if d.size]
+    return float(min(d.min() for d in ds)) if ds else float("inf")
+
+
+class ActivationMask:
+    """Working copies of weight arrays with the taps not yet active zeroed.
+
+    ``weights[k]`` and ``activation[k]`` have the same shape (the activation step of every
+    weight, e.g. :attr:`StageTaps.activation` packed like the weights; 0: always active).
+    :attr:`work` starts with the taps active at step 0; :meth:`advance` switches taps on in
+    place (the arrays stay the same objects, so a compiled loop's arguments stay valid), at
+    the :attr:`steps` (e.g. the ``stops`` of :func:`pyrates_core.runtime.run_fixed_segments`).
+    """
+
+    def __init__(self, weights: list[np.ndarray], activation: list[np.ndarray]) -> None:
+        self.full = weights
+        self.work = [np.where(a <= 0, w, 0).astype(w.dtype) for w, a in zip(weights, activation)]
+        self.order = [np.argsort(a, axis=None, kind="stable") for a in activation]
+        self.sorted = [a.ravel()[o] for a, o in zip(activation, self.order)]
+        self.pos = [int(np.searchsorted(s, 0, side="right")) for s in self.sorted]
+        self.steps = (np.unique(np.concatenate([a.ravel() for a in activation])).astype(np.int64)
+                      if activation else np.zeros(0, np.int64))
+        """Sorted distinct activation steps (where a fixed-step loop has to stop)."""
+
+    def advance(self, step: int) -> None:
+        """Activate every tap whose activation step is ``<= step``."""
+        for k, (order, acts) in enumerate(zip(self.order, self.sorted)):
+            end = int(np.searchsorted(acts, step, side="right"))
+            if end > self.pos[k]:
+                idx = order[self.pos[k]:end]
+                self.work[k].flat[idx] = self.full[k].flat[idx]
+                self.pos[k] = end
 
 
 # -- shapes ----------------------------------------------------------------------------------

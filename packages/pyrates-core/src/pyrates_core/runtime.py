@@ -15,6 +15,10 @@ and result classes of :mod:`pyrates_core.backend`:
   step, zero or initial pre-history) that delayed reads are served from;
 * :func:`run_adaptive` - a scipy ``solve_ivp``-method driver for any right-hand side
   ``fun(t, y)``, recording at the row times and reporting each accepted step;
+  :func:`scipy_options` checks a request's ``solver_options`` for it;
+* :func:`progress_bar` - the ``request.progress`` bar (tqdm, shown after a second);
+* :func:`run_fixed_segments` - drives a compiled fixed-step loop over segments (progress
+  updates, stops at given steps, e.g. activation steps), with the divergence checks;
 * :func:`edge_delays` - the per-edge delays of a bundle a run uses (its delay parameter with
   the overrides applied), checked against the compiled structure, and
   :func:`refuse_delay_overrides` for backends that compile the delays into their code;
@@ -37,6 +41,7 @@ from pyrates_core.system import EdgeBundle, SystemIR
 
 __all__ = [
     "SCIPY_METHODS",
+    "SCIPY_OPTIONS",
     "DenseHistory",
     "RecordingPlan",
     "Sampling",
@@ -49,15 +54,20 @@ __all__ = [
     "input_series",
     "inputs_at",
     "plan_recording",
+    "progress_bar",
     "refuse_delay_overrides",
     "resolve_params",
     "run_adaptive",
     "run_batch",
+    "run_fixed_segments",
     "sampling",
+    "scipy_options",
 ]
 
 SCIPY_METHODS = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
 """``scipy.integrate`` solver classes :func:`run_adaptive` accepts."""
+SCIPY_OPTIONS = frozenset({"method", "rtol", "atol", "max_step", "first_step", "min_step"})
+"""``solver_options`` of a scipy solver (:func:`scipy_options`)."""
 
 
 # -- sampling ----------------------------------------------------------------------------------
@@ -424,6 +434,71 @@ class DenseHistory:
         t0, t1 = self.other_t[k - 1], self.other_t[k]
         f = (tq - t0) / (t1 - t0)
         return (1.0 - f) * values[k - 1] + f * values[k]
+
+
+def scipy_options(options: dict[str, Any], solver: str = "scipy") -> tuple[str, dict[str, Any]]:
+    """The scipy method (default ``'RK45'``) and the other options of ``options`` (a request's
+    ``solver_options``); unknown keys or methods are a :class:`SolverError` listing the
+    accepted ones.
+    """
+    opts = dict(options)
+    unknown = set(opts) - SCIPY_OPTIONS
+    if unknown:
+        raise SolverError(f"unknown solver_options {sorted(unknown)} for solver '{solver}'; "
+                          f"accepted: {', '.join(sorted(SCIPY_OPTIONS))}")
+    method = opts.pop("method", "RK45")
+    if method not in SCIPY_METHODS:
+        raise SolverError(f"unknown scipy method '{method}'; choose one of "
+                          f"{', '.join(SCIPY_METHODS)}")
+    return method, opts
+
+
+def progress_bar(enabled: bool, total: int) -> Any:
+    """A tqdm bar over ``total`` steps if ``enabled`` (None otherwise, or without tqdm); it
+    shows only once the run has taken a second, so that short runs stay quiet.
+    """
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="simulating", unit="step", delay=1.0)
+
+
+def run_fixed_segments(
+    advance: Callable[[int, int, np.ndarray], tuple[int, np.ndarray]], y0: np.ndarray,
+    n_steps: int, system: SystemIR, step_size: float, progress: bool = False,
+    stops: Sequence[int] = (), at_stop: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Run a fixed-step loop from step 0 to ``n_steps`` in segments; return the final state.
+
+    ``advance(n0, n1, y)`` integrates steps ``n0 .. n1 - 1`` from ``y`` and returns ``(status,
+    y)``, ``status`` being -1 or the step by which the state was found non-finite. Segments
+    end at every step of ``stops`` (``at_stop(n0)`` is called before each segment, e.g. to
+    switch on delayed taps) and, with ``progress``, at every hundredth of the run (a
+    :func:`progress_bar`). Non-finite states raise :func:`divergence_error`.
+    """
+    bar = progress_bar(progress, n_steps)
+    chunk = n_steps if bar is None else max(1, n_steps // 100)
+    ends = [*(int(s) for s in stops if 0 < s < n_steps), n_steps]
+    y, n0 = y0, 0
+    while n0 < n_steps:
+        n1 = min(n_steps, n0 + chunk, next(e for e in ends if e > n0))
+        if at_stop is not None:
+            at_stop(n0)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            status, y = advance(n0, n1, y)
+        if status >= 0:
+            raise divergence_error(system, y, status * step_size)
+        if bar is not None:
+            bar.update(n1 - n0)
+        n0 = n1
+    if not np.all(np.isfinite(y)):
+        raise divergence_error(system, y, n_steps * step_size)
+    if bar is not None:
+        bar.close()
+    return y
 
 
 def run_adaptive(
