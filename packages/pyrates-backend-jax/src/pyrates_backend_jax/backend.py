@@ -39,11 +39,16 @@ from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundEr
 from pyrates_core.fitting import FitRequest, FitResult
 from pyrates_core.runtime import check_history, sampling
 from pyrates_core.system import SystemIR
+from pyrates_core.tensor_backend import check_backend_options
 
 __all__ = ["JaxBackend", "ModelHandle", "Simulation"]
 
 _counter = itertools.count()
 _TARGETS = ("simulate", "vector_field", "jacobian")
+_CHECKPOINT = OptionSpec("checkpoint", (int,), None,
+                         "gradient checkpointing: steps per recomputed segment of the time loop, "
+                         "rounded down to whole sampling intervals (jax.checkpoint; less memory "
+                         "under jax.grad, e.g. in fit; default: off)")
 
 
 def enable_x64(system: SystemIR) -> None:
@@ -215,7 +220,7 @@ class JaxBackend:
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
         SolverSpec("rk4", adaptive=False, order=4, doc="classical Runge-Kutta"),
     )
-    option_specs: tuple[OptionSpec, ...] = ()
+    option_specs: tuple[OptionSpec, ...] = (_CHECKPOINT,)
 
     # -- code --------------------------------------------------------------------------
     def generate(self, system: SystemIR, options: CodegenOptions) -> GeneratedCode:
@@ -225,9 +230,7 @@ class JaxBackend:
                               f"not '{options.target}'")
         if options.target == "jacobian":
             return generate_jacobian(system, options)
-        if options.extra:
-            raise SolverError(f"the jax backend takes no backend options; got "
-                              f"{', '.join(sorted(options.extra))}")
+        check_backend_options("jax", self.option_specs, options.extra)
         source, layout = generate_source(system, options)
         return GeneratedCode(backend=self.name, source=source, suffix=self.file_suffix,
                              func_name=options.func_name, arg_names=list(layout.arg_names),
@@ -289,7 +292,8 @@ class JaxBackend:
         traced = frozenset(n for n, v in given.items() if not _concrete(v))
         lengths, exact = static_delays(system, layout, concrete, dt, request.solver, traced)
         config = LoopConfig(request.solver, dt, n_steps, stride, n_samples, request.history,
-                            lengths, exact, _outputs(system, request.outputs))
+                            lengths, exact, _outputs(system, request.outputs),
+                            model.code.options.extra.get("checkpoint"))
         sim = Simulation(handle, config, given, _initial_state(system, request),
                          _input_series(system, layout, request.inputs, n_steps), plan.times)
         return sim

@@ -20,6 +20,13 @@ Conventions (those of PyRates 1.x, see :class:`pyrates_core.backend.SimulationRe
 * The whole loop is one compiled function of the parameter values, the initial state and the
   input series: new parameter values do not recompile, and the function can be differentiated
   (``jax.grad``) and vectorized (``jax.vmap``, used for ``batch_params``).
+* Gradient checkpointing (``LoopConfig.checkpoint``, the backend option ``checkpoint``): the
+  scan over samples becomes an outer scan over segments of whole sampling intervals (the steps
+  per segment rounded down to a multiple of the sampling step, at least one interval, as the
+  TensorFlow backend does) with each segment wrapped in ``jax.checkpoint``; reverse-mode
+  autodiff then keeps only the carry (state and ring buffers) at segment boundaries and
+  recomputes each segment in the backward pass. Samples that do not fill a last segment, and
+  the steps after the last sample, run in one more (shorter) checkpointed segment.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import sympy as sp
@@ -40,7 +48,8 @@ from pyrates_core.runtime import edge_delays
 from pyrates_core.system import SystemIR
 from pyrates_core.tableaus import tableau
 
-__all__ = ["LoopConfig", "build_loop", "tableau_floats"]
+__all__ = ["LoopConfig", "build_loop", "segment_samples", "tableau_floats"]
+
 
 def tableau_floats(solver: str) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...],
                                           tuple[float, ...]]:
@@ -66,6 +75,21 @@ class LoopConfig:
     """Per delayed item and stage offset: every lag on a step (a single gather)."""
     outputs: tuple[tuple[str, str, tuple[int, ...]], ...]
     """(key, symbol, indices) of every recorded output."""
+    checkpoint: int | None = None
+    """Steps per gradient-checkpointing segment (None: off); see :func:`segment_samples`."""
+
+
+def segment_samples(checkpoint: int | None, stride: int) -> int:
+    """Sampling intervals per checkpointed segment: ``checkpoint // stride``, at least 1
+    (0 when ``checkpoint`` is None, i.e. no checkpointing).
+    """
+    if checkpoint is None:
+        return 0
+    if isinstance(checkpoint, bool) or not isinstance(checkpoint, (int, np.integer)) \
+            or checkpoint < 1:
+        raise SolverError(f"checkpoint must be a positive number of steps per segment, got "
+                          f"{checkpoint!r} (or None to switch it off)")
+    return max(1, int(checkpoint) // stride)
 
 
 def undelayed_indices(system: SystemIR, layout: Layout) -> list[np.ndarray]:
@@ -250,13 +274,37 @@ def build_loop(system: SystemIR, layout: Layout, vf: Callable, obs: Callable,
                 return advance(carry, k)[0], out
             return steps(carry, k * cfg.stride, cfg.stride), out
 
+        def samples(carry: tuple, first: Any, count: int) -> tuple[tuple, tuple]:
+            return lax.scan(sample, carry, first + jnp.arange(count))
+
+        def tail(carry: tuple) -> tuple[tuple, tuple]:
+            """The last sample and the steps after it (T not a multiple of the sampling step)."""
+            last = record(carry, n_full * cfg.stride)
+            return steps(carry, n_full * cfg.stride, cfg.n_steps - n_full * cfg.stride), last
+
+        def segmented(carry: tuple) -> tuple[tuple, tuple]:
+            """The first ``n_full`` samples in checkpointed segments of ``spc`` samples."""
+            n_seg, rest = divmod(n_full, spc)
+            block = jax.checkpoint(lambda c, first: samples(c, first, spc), prevent_cse=False)
+            carry, (recs, finite) = lax.scan(lambda c, j: block(c, j * spc), carry,
+                                             jnp.arange(n_seg))
+            recs = {key: r.reshape(n_seg * spc, *r.shape[2:]) for key, r in recs.items()}
+            finite = finite.reshape(n_seg * spc)
+            if rest:
+                carry, (r2, f2) = jax.checkpoint(
+                    lambda c: samples(c, n_seg * spc, rest))(carry)
+                recs = {key: jnp.concatenate((recs[key], r2[key]), axis=0) for key in recs}
+                finite = jnp.concatenate((finite, f2))
+            return carry, (recs, finite)
+
         carry = (y0, initial_history(y0))
         n_full = cfg.n_samples if cfg.n_samples * cfg.stride == cfg.n_steps else \
             cfg.n_samples - 1
-        carry, (recs, finite) = lax.scan(sample, carry, jnp.arange(n_full))
+        spc = segment_samples(cfg.checkpoint, cfg.stride)
+        carry, (recs, finite) = segmented(carry) if spc and n_full else \
+            samples(carry, 0, n_full)
         if n_full < cfg.n_samples:  # T is not a multiple of the sampling step
-            last, last_finite = record(carry, n_full * cfg.stride)
-            carry = steps(carry, n_full * cfg.stride, cfg.n_steps - n_full * cfg.stride)
+            carry, (last, last_finite) = jax.checkpoint(tail)(carry) if spc else tail(carry)
             recs = {key: jnp.concatenate((recs[key], last[key][None]), axis=0) for key in last}
             finite = jnp.concatenate((finite, last_finite[None]))
         return recs, finite, carry[0]
