@@ -150,7 +150,12 @@ class Simulation:
 
     def _config_for(self, params: dict[str, Any]) -> LoopConfig:
         """The loop configuration with interpolated reads for traced delay parameters."""
-        traced = {n for n, v in params.items() if not _concrete(v)}
+        return self.interpolating({n for n, v in params.items() if not _concrete(v)})
+
+    def interpolating(self, traced: set[str]) -> LoopConfig:
+        """The loop configuration whose reads through the delay parameters in ``traced``
+        always interpolate (so that their lag coefficients carry a derivative).
+        """
         system, layout = self.handle.system, self.handle.layout
         exact = list(self.config.exact)
         for k, item in enumerate(layout.delayed):

@@ -76,7 +76,9 @@ def loss_function(sim: Simulation, request: FitRequest) -> Callable[[Any], Any]:
     scale = jnp.asarray(scales(request.trainables), dtype=dtype)
     targets = {k: jnp.asarray(np.asarray(v), dtype=dtype) for k, v in request.target.items()}
     loss_fn = request.loss or default_loss
-    run = sim.loop()  # built (and cached) outside any trace: its constants stay concrete
+    # built (and cached) outside any trace, so its constants stay concrete; trained delay
+    # parameters always interpolate (an exact on-grid gather would have no derivative)
+    run = sim.loop(config=sim.interpolating({tr.target for tr in request.trainables}))
 
     def loss(theta: Any) -> Any:
         pvals = sim.values(_params(sim, request.trainables, theta * scale))
