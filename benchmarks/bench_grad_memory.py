@@ -3,7 +3,10 @@
 Measures what gradient checkpointing saves (run one configuration per process, since the
 peak RSS only grows):
 
-    .venv/bin/python benchmarks/bench_grad_memory.py torch|tensorflow CHECKPOINT JIT(0|1)
+    .venv/bin/python benchmarks/bench_grad_memory.py torch|tensorflow|jax CHECKPOINT JIT(0|1)
+
+(CHECKPOINT 0: off; JIT is the TensorFlow ``jit_compile`` option, ignored by torch and jax,
+whose loop is always jitted.)
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ zero = np.zeros_like(cmat)
 opts: dict = {"checkpoint": ck} if ck else {}
 if backend == "tensorflow":
     opts["jit_compile"] = jit
+
+
 def grad(n_steps: int) -> tuple[float, float]:
     """dMSE/dK and the seconds of one gradient through ``n_steps`` Euler steps."""
     t = n_steps * DT
