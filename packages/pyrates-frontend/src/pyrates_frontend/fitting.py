@@ -240,8 +240,8 @@ def fit(circuit: CircuitTemplate, params: list[Any], target: Any,
     optimised in units of its initial value, so ``learning_rate`` is a relative step. The
     fitted values are written back into ``circuit`` unless ``update_template=False``. Further
     keywords are the solver's options (e.g. ``method``, ``rtol`` of ``solver='torchdiffeq'``)
-    and the backend's (e.g. ``checkpoint=500`` for gradient checkpointing with torch or
-    tensorflow), checked as in ``run``. Returns a
+    and the backend's (e.g. ``checkpoint=500`` for gradient checkpointing with torch,
+    tensorflow or jax), checked as in ``run``. Returns a
     :class:`~pyrates_core.fitting.FitResult` (``values``, ``loss_history``).
     """
     if epochs < 1:
