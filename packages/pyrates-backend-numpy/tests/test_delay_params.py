@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +167,34 @@ def test_exported_vector_field_reads_its_weight_and_delay_arguments(tmp_path: Pa
     old_delays = list(args)
     old_delays[names.index(name)] = delay_vector(base, DELAYS)[1]
     assert np.abs(got - model.func(0.0, y, *old_delays)).max() > 1e-3  # the delays matter
+
+
+@requires_numba
+def test_numba_batch_in_threads_equals_one_after_the_other(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A numba batch runs its sets in threads (nogil loop); the results are the sequential
+    loop's, bit for bit, and come back in the order of the sets."""
+    base = ring(DELAYS)
+    model = load(base, tmp_path / "a", numba=True)
+    b = base.edges[0]
+    rng = np.random.default_rng(3)
+    weights = rng.uniform(-1.0, 1.5, size=(6, b.n_edges))
+    delays = np.stack([delay_vector(base, list(d))[1] for d in
+                       rng.uniform(0.05, 0.6, size=(6, len(DELAYS)))])
+    delays[:, b.source_idx == base.states[0].labels.index("n1/li/r")] = 0.0  # undelayed edge
+    batch = {b.delay_param: delays, b.weights: weights}
+    monkeypatch.setenv(solvers.BATCH_THREADS_ENV, "3")
+    req = SimulationRequest(simulation_time=3.0, step_size=0.01, solver="rk4",
+                            outputs={"r": (base.states[0].name, None)}, batch_params=batch)
+    threaded = NumpyBackend().integrate(model, req)
+    assert threaded.stats["batch_workers"] == min(3, len(os.sched_getaffinity(0)))
+    monkeypatch.setenv(solvers.BATCH_THREADS_ENV, "1")
+    serial = NumpyBackend().integrate(model, req)
+    assert serial.stats["batch_workers"] == 1 and serial.stats["batch_mode"] == "loop"
+    np.testing.assert_array_equal(threaded.outputs["r"], serial.outputs["r"])
+    for k in (0, 5):  # and each set is its own run
+        single = run(model, param_values={b.delay_param: delays[k], b.weights: weights[k]})
+        np.testing.assert_array_equal(threaded.outputs["r"][k], single)
+    monkeypatch.setenv(solvers.BATCH_THREADS_ENV, "many")
+    with pytest.raises(SolverError, match="PYRATES_BATCH_THREADS"):
+        NumpyBackend().integrate(model, req)

@@ -181,9 +181,9 @@ class NumpyBackend:
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute",
          "batch", "jacobian", "delay_params"})
-    """``batch``: the sets of ``request.batch_params`` run one after the other on the one loaded
-    (and compiled) model (:func:`pyrates_core.runtime.run_batch`): no recompilation, but no
-    vectorized speed-up over separate calls either. ``delay_params``: delay tables are built
+    """``batch``: the sets of ``request.batch_params`` run on the one loaded (and compiled)
+    model (:func:`pyrates_core.runtime.run_batch`): no recompilation; with numba in threads
+    (``nogil`` loop, one per CPU, ``$PYRATES_BATCH_THREADS`` caps them). ``delay_params``: delay tables are built
     at integration time from the (overridden) delay parameters."""
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),

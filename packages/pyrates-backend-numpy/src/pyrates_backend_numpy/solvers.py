@@ -24,6 +24,8 @@ Conventions
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,6 +92,8 @@ class ModelHandle:
     func_name: str
     tables: dict[tuple, FixedStepDelays | AdaptiveDelays] = field(default_factory=dict)
     """Delay tables built for this model, by what they depend on (see :func:`delay_tables`)."""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Guards :attr:`tables` (the sets of a batch may run in threads)."""
 
     def delay_tables(self, params: dict[str, np.ndarray], dt: float | None = None,
                      stages: tuple[int, ...] = ()) -> Any:
@@ -103,17 +107,18 @@ class ModelHandle:
         and running a model build a run's tables once.
         """
         key = (dt, stages, params_digest(self.system, _table_inputs(self), params))
-        if key in self.tables:
-            found = self.tables.pop(key)
-            self.tables[key] = found
-            return found
-        built: FixedStepDelays | AdaptiveDelays = (
-            adaptive_tables(self.system, self.layout.plan, params) if dt is None else
-            fixed_step_tables(self.system, self.layout.plan, params, dt, stages))
-        self.tables[key] = built
-        while len(self.tables) > _MAX_TABLES:
-            self.tables.pop(next(iter(self.tables)))
-        return built
+        with self.lock:
+            if key in self.tables:
+                found = self.tables.pop(key)
+                self.tables[key] = found
+                return found
+            built: FixedStepDelays | AdaptiveDelays = (
+                adaptive_tables(self.system, self.layout.plan, params) if dt is None else
+                fixed_step_tables(self.system, self.layout.plan, params, dt, stages))
+            self.tables[key] = built
+            while len(self.tables) > _MAX_TABLES:
+                self.tables.pop(next(iter(self.tables)))
+            return built
 
 
 _MAX_TABLES = 4
@@ -381,14 +386,40 @@ def _integrate_scipy(handle: ModelHandle, request: SimulationRequest) -> Simulat
     return SimulationResult(plan.times, rec_plan.split(rec), y_end, stats)
 
 
+BATCH_THREADS_ENV = "PYRATES_BATCH_THREADS"
+"""Environment variable capping the threads of a numba batch (default: all CPUs)."""
+
+
+def batch_workers(handle: ModelHandle, request: SimulationRequest) -> int:
+    """Threads for the sets of a batch: 1 for pure NumPy and scipy, else the CPUs available
+    to this process (at most ``$PYRATES_BATCH_THREADS`` when set).
+    """
+    if not handle.numba or request.solver not in FIXED_METHODS:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    cap = os.environ.get(BATCH_THREADS_ENV, "").strip()
+    if cap:
+        try:
+            cpus = min(cpus, max(1, int(cap)))
+        except ValueError as err:
+            raise SolverError(f"${BATCH_THREADS_ENV}={cap!r} is not a whole number of "
+                              "threads") from err
+    return max(1, cpus)
+
+
 def integrate(handle: ModelHandle, request: SimulationRequest) -> SimulationResult:
     """Simulate ``handle``'s model as ``request`` says (dispatch on ``request.solver``).
 
-    ``request.batch_params``: the ``B`` parameter sets run one after the other on the same
-    loaded (and compiled) model, see :func:`pyrates_core.runtime.run_batch`.
+    ``request.batch_params``: the ``B`` parameter sets run on the same loaded (and compiled)
+    model, see :func:`pyrates_core.runtime.run_batch`; with numba in :func:`batch_workers`
+    threads (the compiled loop releases the GIL), else one after the other.
     """
     if request.batch_params:
-        return run_batch(lambda r: integrate(handle, r), request)
+        return run_batch(lambda r: integrate(handle, r), request,
+                         workers=batch_workers(handle, request))
     if request.solver in FIXED_METHODS:
         return _integrate_fixed(handle, request)
     if request.solver == "scipy":

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 __all__ = ["HELPER_NAMES", "NJIT", "NUMBA_HELPERS", "NUMPY_HELPERS", "SHARED_HELPERS"]
 
-NJIT = "@njit(cache=False, fastmath=False)"
+NJIT = "@njit(cache=False, fastmath=False, nogil=True)"
 """Decorator of every compiled function (the disk cache of the backend sets cache=True)."""
 
 
 def _jit(source: str, inline: bool = False) -> str:
     """``source`` with :data:`NJIT` above every top-level function (``inline="always"`` too)."""
-    deco = NJIT[:-1] + ', inline="always")' if inline else NJIT
+    deco = NJIT[:-1] + ', inline="always")' if inline else NJIT  # nogil: batch threads
     return source.replace("\ndef ", f"\n{deco}\ndef ")
 
 HELPER_NAMES = (
