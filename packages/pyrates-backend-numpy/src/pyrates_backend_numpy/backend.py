@@ -183,8 +183,8 @@ class NumpyBackend:
          "batch", "jacobian", "delay_params"})
     """``batch``: the sets of ``request.batch_params`` run on the one loaded (and compiled)
     model (:func:`pyrates_core.runtime.run_batch`): no recompilation; with numba in threads
-    (``nogil`` loop, one per CPU, ``$PYRATES_BATCH_THREADS`` caps them). ``delay_params``: delay tables are built
-    at integration time from the (overridden) delay parameters."""
+    (``nogil`` loop, one per CPU, ``$PYRATES_BATCH_THREADS`` caps them). ``delay_params``:
+    delay tables are built at integration time from the (overridden) delay parameters."""
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),
