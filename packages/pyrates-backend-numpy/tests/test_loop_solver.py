@@ -23,10 +23,11 @@ def test_numba_loop_holds_one_method(solver: str) -> None:
     be = NumpyBackend()
     code = be.generate(wilson_cowan(6), CodegenOptions(solver=solver, extra={"numba": True}))
     src = code.source
-    loop = src[src.index("def run_fixed_step("):]
+    loop = src[src.index("def run_fixed_step("):src.index("def run_fixed_batch(")]
     assert f"# compiled for {solver} only" in loop and "_method ==" not in loop
-    used = {name for name in ("_heun(", "_rk4(") if name in loop}
-    assert used == {"heun": {"_heun("}, "rk4": {"_rk4("}, "euler": set()}[solver]
+    used = {name for name in ("_heun_in(", "_rk4_in(") if name in loop}
+    assert used == {"heun": {"_heun_in("}, "rk4": {"_rk4_in("}, "euler": set()}[solver]
+    assert loop.count("_rhs_into(") == {"euler": 1, "heun": 2, "rk4": 4}[solver]
     assert code.metadata["loop_solver"] == solver
     numpy_src = be.generate(wilson_cowan(6), CodegenOptions(solver=solver,
                                                             extra={"numba": False})).source

@@ -46,10 +46,12 @@ def mixed_system() -> SystemIR:
 
 def test_source_is_element_loops() -> None:
     src, _ = generate_source(mixed_system(), CodegenOptions(), numba=True)
-    body = src[src.index("def vector_field"):src.index("def observe_assignments")]
+    body = src[src.index("def _rhs_into"):src.index("def vector_field")]
     assert "for _i in range(4):" in body and "dy[_i] = " in body
     assert "dy[4 + _i]" in body and "s[0]" in body  # size-1 state read at index 0
     assert "dy[0:4]" not in body
+    # assignments and element-loop temporaries live in the caller's scratch array
+    assert "np.empty(" not in body and "a = _wk[" in body
 
 
 @requires_numba

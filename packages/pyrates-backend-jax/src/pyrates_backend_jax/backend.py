@@ -37,7 +37,7 @@ from pyrates_core.backend import (
 )
 from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
 from pyrates_core.fitting import FitRequest, FitResult
-from pyrates_core.runtime import check_history, sampling
+from pyrates_core.runtime import check_history, run_batch, sampling
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_backend import check_backend_options
 
@@ -218,7 +218,7 @@ class JaxBackend:
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
-        {"delays", "distributed_delays", "complex", "float32", "batch", "grad", "jit",
+        {"delays", "distributed_delays", "complex", "float32", "batch", "batch_inputs", "grad", "jit",
          "execute", "jacobian", "delay_params"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
@@ -311,6 +311,8 @@ class JaxBackend:
         parameter value is a JAX tracer (the call is inside ``jax.grad``/``jax.jit``), the
         outputs and the final state are returned as JAX arrays and not checked for divergence.
         """
+        if request.batch_inputs:  # one input series per set: the sets one after the other
+            return run_batch(lambda r: self.integrate(model, r), request)
         sim = self.simulation(model, request)
         system = sim.handle.system
         batch = {n: _cast_batch(system, n, v) for n, v in request.batch_params.items()}

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from pyrates_backend_numpy.batch import integrate_batch
 from pyrates_backend_numpy.codegen import LOOP_METHODS, generate_source, loop_solver
 from pyrates_backend_numpy.jacobian import generate_jacobian, load_jacobian
 from pyrates_backend_numpy.jit import EVALS_PER_STEP, choose_numba
@@ -180,10 +181,13 @@ class NumpyBackend:
     creates no temporary folder)."""
     capabilities: frozenset[str] = frozenset(
         {"delays", "distributed_delays", "adaptive", "complex", "float32", "jit", "execute",
-         "batch", "jacobian", "delay_params"})
-    """``batch``: the sets of ``request.batch_params`` run on the one loaded (and compiled)
-    model (:func:`pyrates_core.runtime.run_batch`): no recompilation; with numba in threads
-    (``nogil`` loop, one per CPU, ``$PYRATES_BATCH_THREADS`` caps them). ``delay_params``:
+         "batch", "batch_inputs", "jacobian", "delay_params"})
+    """``batch``/``batch_inputs``: the sets of ``request.batch_params`` and
+    ``request.batch_inputs`` run on the one loaded (and compiled) model, no recompilation.
+    With numba and a fixed-step solver they run in one call of the generated batch loop per
+    thread (:mod:`pyrates_backend_numpy.batch`; ``nogil``, one thread per CPU,
+    ``$PYRATES_BATCH_THREADS`` caps them); otherwise one after the other
+    (:func:`pyrates_core.runtime.run_batch`). ``delay_params``:
     delay tables are built at integration time from the (overridden) delay parameters."""
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
@@ -301,7 +305,11 @@ class NumpyBackend:
         only = model.code.metadata.get("loop_solver")
         if only is not None and request.solver in LOOP_METHODS and request.solver != only:
             model = self._for_solver(model, request.solver)
-        result = integrate(model.handle, request)
+        result = None
+        if request.batch_params or request.batch_inputs:
+            result = integrate_batch(model.handle, request)
+        if result is None:
+            result = integrate(model.handle, request)
         result.stats["numba_reason"] = model.code.metadata.get("numba_reason", "")
         key = model.code.metadata.get("numpy_key")
         if key is not None:  # rent-or-buy: NumPy time spent on this model (jit.choose_numba)

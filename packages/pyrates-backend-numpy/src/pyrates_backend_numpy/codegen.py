@@ -35,11 +35,15 @@ __all__ = ["Layout", "generate_source"]
 
 OBSERVE = "observe_assignments"
 LOOP = "run_fixed_step"
+BATCH_LOOP = "run_fixed_batch"
+RHS_INTO = "_rhs_into"
+"""numba flavour: the vector field written into preallocated arrays (no allocation per step)."""
 
 RESERVED = frozenset({
     "t", "y", "dy", "np", "njit", "numba", "min", "max", "abs", "range", "len", OBSERVE, LOOP,
-    *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3", "_k4", "_row",
-    "_col", "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
+    BATCH_LOOP, RHS_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3",
+    "_k4", "_ys", "_wk", "_since_row", "_since_check", "_check", "_b", "_b0", "_b1", "_s", "_yb", "_Y", "_status", "_row", "_col",
+    "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
     *PYTHON_KEYWORDS,
 })
 """Names of the generated module itself: no model identifier takes them."""
@@ -179,19 +183,36 @@ class _Emitter:
         return lines
 
     def vector_field(self) -> list[str]:
+        """``<func_name>(t, y, *args)``; numba: a wrapper around :data:`RHS_INTO`, which
+        writes ``dy`` and the assignments into arrays the caller allocates once."""
         sig = ", ".join(["t", "y", *self.layout.arg_names])
-        lines = [*self._decorator(), f"def {self.options.func_name}({sig}):",
-                 '    """Right-hand side dy/dt of the model at time t."""']
+        doc = '    """Right-hand side dy/dt of the model at time t."""'
+        n = self.system.n_state
+        if self.layout.numba:
+            into = [*self._decorator(), f"def {RHS_INTO}(dy, _wk, {sig}):",
+                    '    """Write dy/dt at time t into dy (_wk: room for the assignments)."""']
+            low = self.scalar.lowering
+            statements = [*low.assignments(),
+                          *(st for k in range(len(self.system.states)) for st in low.derivative(k))]
+            into += self._state_lines() + self.scalar.lines(statements, "dy", scratch="_wk")
+            wrapper = [*self._decorator(), f"def {self.options.func_name}({sig}):", doc,
+                       f"    dy = np.empty({n}, dtype={self.dtype})",
+                       f"    {RHS_INTO}(dy, np.empty({self.scratch_size()}, dtype={self.dtype}),"
+                       f" {sig})",
+                       "    return dy"]
+            return [*into, "", "", *wrapper]
+        lines = [*self._decorator(), f"def {self.options.func_name}({sig}):", doc]
         lines += self._state_lines() + self._assignment_lines()
-        lines.append(f"    dy = np.empty({self.system.n_state}, dtype={self.dtype})")
-        for k, (s, expr) in enumerate(zip(self.system.states, self.system.derivatives)):
-            if self.layout.numba:
-                lines += self.scalar.lines(self.scalar.lowering.derivative(k), "dy")
-            else:
-                code = self.printer.doprint(expr)
-                lines.append(f"    dy[{s.start}:{s.start + s.size}] = {code}")
+        lines.append(f"    dy = np.empty({n}, dtype={self.dtype})")
+        for s, expr in zip(self.system.states, self.system.derivatives):
+            lines.append(f"    dy[{s.start}:{s.start + s.size}] = {self.printer.doprint(expr)}")
         lines.append("    return dy")
         return lines
+
+    def scratch_size(self) -> int:
+        """Length of the ``_wk`` array of :data:`RHS_INTO` (assignments and element-loop
+        temporaries, at least 1); known once :meth:`vector_field` is written."""
+        return max(1, self.scalar.scratch_used)
 
     def observe(self) -> list[str]:
         sig = ", ".join(["t", "y", *self.layout.arg_names])
@@ -244,13 +265,21 @@ class _Emitter:
                  "    updates the history buffers and _rec in place; returns (status, y), status",
                  '    being -1 or the step at which the state was found not finite (checked at',
                  '    least every 16 steps and at the end)."""',
-                 f"{i1}_check = _stride * max(1, 16 // _stride)"]
+                 f"{i1}_check = _stride * max(1, 16 // _stride)",
+                 # counters instead of a division per step: steps since the last recorded
+                 # row and since the last finiteness check
+                 f"{i1}_since_row = _n0 % _stride",
+                 f"{i1}_since_check = _n0 % _check"]
         for tn in table_names:  # per-stage delay tables, sliced once instead of every step
             lines += [f"{i1}{tn}_s{k} = {tn}[{k}]" for k in range(3)]
+        if lay.numba:
+            lines += [f"{i1}_y = _y.copy()  # updated in place below",
+                      *(f"{i1}{k} = np.empty_like(_y)" for k in ("_k1", "_k2", "_k3", "_k4", "_ys")),
+                      f"{i1}_wk = np.empty({self.scratch_size()}, dtype={self.dtype})"]
         lines += [f"{i1}for _n in range(_n0, _n1):",
                  f"{i2}_t = _t0 + _n * _dt"]
         lines += bind("_n", i2)
-        lines += [f"{i2}if _n % _stride == 0 and _n // _stride < _rec.shape[0]:",
+        lines += [f"{i2}if _since_row == 0 and _n // _stride < _rec.shape[0]:",
                   f"{i3}_row = _n // _stride",
                   f"{i3}_col = _record(_rec, _row, 0, _y, _rec_y)"]
         for i, r in zip(lay.inputs, rec_inputs):
@@ -260,16 +289,29 @@ class _Emitter:
                       f"{i3}    _a = {call(OBSERVE, '_t', '_y', 0)}"]
             for k, r in enumerate(rec_assign):
                 lines.append(f"{i3}    _col = _record(_rec, _row, _col, _a[{k}], {r})")
-        methods = [
-            [f"_k1 = {call(vf, '_t', '_y', 0)}", "_y = _step(_y, _dt, _k1)"],
-            [f"_k1 = {call(vf, '_t', '_y', 0)}",
-             f"_k2 = {call(vf, '_t + _dt', '_step(_y, _dt, _k1)', 2)}",
-             "_y = _heun(_y, _dt, _k1, _k2)"],
-            [f"_k1 = {call(vf, '_t', '_y', 0)}",
-             f"_k2 = {call(vf, '_t + _dt / 2', '_step(_y, _dt / 2, _k1)', 1)}",
-             f"_k3 = {call(vf, '_t + _dt / 2', '_step(_y, _dt / 2, _k2)', 1)}",
-             f"_k4 = {call(vf, '_t + _dt', '_step(_y, _dt, _k3)', 2)}",
-             "_y = _rk4(_y, _dt, _k1, _k2, _k3, _k4)"]]
+        if lay.numba:  # stages written into arrays allocated once per call
+            def rhs(k: str, t: str, y: str, stage: int) -> str:
+                return call(RHS_INTO, t, y, stage).replace("(", f"({k}, _wk, ", 1)
+
+            methods = [
+                [rhs("_k1", "_t", "_y", 0), "_axpy(_y, _dt, _k1)"],
+                [rhs("_k1", "_t", "_y", 0), "_step_to(_ys, _y, _dt, _k1)",
+                 rhs("_k2", "_t + _dt", "_ys", 2), "_heun_in(_y, _dt, _k1, _k2)"],
+                [rhs("_k1", "_t", "_y", 0), "_step_to(_ys, _y, _dt / 2, _k1)",
+                 rhs("_k2", "_t + _dt / 2", "_ys", 1), "_step_to(_ys, _y, _dt / 2, _k2)",
+                 rhs("_k3", "_t + _dt / 2", "_ys", 1), "_step_to(_ys, _y, _dt, _k3)",
+                 rhs("_k4", "_t + _dt", "_ys", 2), "_rk4_in(_y, _dt, _k1, _k2, _k3, _k4)"]]
+        else:
+            methods = [
+                [f"_k1 = {call(vf, '_t', '_y', 0)}", "_y = _step(_y, _dt, _k1)"],
+                [f"_k1 = {call(vf, '_t', '_y', 0)}",
+                 f"_k2 = {call(vf, '_t + _dt', '_step(_y, _dt, _k1)', 2)}",
+                 "_y = _heun(_y, _dt, _k1, _k2)"],
+                [f"_k1 = {call(vf, '_t', '_y', 0)}",
+                 f"_k2 = {call(vf, '_t + _dt / 2', '_step(_y, _dt / 2, _k1)', 1)}",
+                 f"_k3 = {call(vf, '_t + _dt / 2', '_step(_y, _dt / 2, _k2)', 1)}",
+                 f"_k4 = {call(vf, '_t + _dt', '_step(_y, _dt, _k3)', 2)}",
+                 "_y = _rk4(_y, _dt, _k1, _k2, _k3, _k4)"]]
         only = loop_solver(self.options, lay.numba)
         if only is not None:  # numba: compile the requested method only (_method is ignored)
             lines.append(f"{i2}# compiled for {only} only")
@@ -291,12 +333,41 @@ class _Emitter:
                     st = sys_.state(s)
                     value = f"_y[{st.start}:{st.start + n}]"
                 lines.append(f"{i2}_push({w}_buf, (_n + 1) % {ln}, {ln}, {n}, {value})")
-        lines += [f"{i2}if (_n + 1) % _check == 0 and not _all_finite(_y):",
-                  f"{i3}return _n + 1, _y"]
+        lines += [f"{i2}_since_row += 1",
+                  f"{i2}if _since_row == _stride:",
+                  f"{i3}_since_row = 0",
+                  f"{i2}_since_check += 1",
+                  f"{i2}if _since_check == _check:",
+                  f"{i3}_since_check = 0",
+                  f"{i3}if not _all_finite(_y):",
+                  f"{i3}    return _n + 1, _y"]
         lines += [f"{i1}if not _all_finite(_y):",
                   f"{i1}    return _n1, _y",
                   f"{i1}return -1, _y"]
         return lines
+
+
+    def batch_loop(self) -> list[str]:
+        """numba only: :data:`BATCH_LOOP`, the loop over the sets ``_b0 .. _b1 - 1`` of a batch.
+
+        Every argument after ``_rec_assign`` carries a leading batch axis of length 1 (shared
+        by all sets) or B (row ``_b`` for set ``_b``); so do ``_Y`` (states), ``_rec`` and the
+        history buffers. Each set runs :data:`LOOP` with the types of a single run, so the
+        loop compiled for single runs serves batches too.
+        """
+        args = self.layout.loop_arg_names
+        per_set = args[args.index("_rec_assign") + 1:]
+        inner = ["_method", "_Y[_b]", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec[_b]",
+                 *args[8:args.index("_rec_assign") + 1],
+                 *(f"{a}[_b % {a}.shape[0]]" for a in per_set)]
+        sig = ["_b0", "_b1", "_status", "_Y", *(a for a in args if a != "_y")]
+        return [*self._decorator(), f"def {BATCH_LOOP}({', '.join(sig)}):",
+                '    """Run sets _b0 .. _b1 - 1 of a batch through the fixed-step loop; their',
+                '    states are updated in _Y and their status (see the loop) in _status."""',
+                "    for _b in range(_b0, _b1):",
+                f"        _s, _yb = {LOOP}({', '.join(inner)})",
+                "        _Y[_b, :] = _yb",
+                "        _status[_b] = _s"]
 
 
 class _ElementPrinter(NumpyCodePrinter):
@@ -318,10 +389,15 @@ class _ScalarWriter:
         self.emitter = emitter
         self.lowering = ScalarLowering(emitter.system, 0, "_tmp", sp.Symbol("_i", integer=True))
         self.printer = _ElementPrinter(emitter.layout.names, lambda e: False)
+        self.scratch_used = 0
+        """Elements of the scratch array the last ``lines(..., scratch=...)`` placed."""
 
-    def lines(self, statements: list[Statement], target: str | None = None) -> list[str]:
-        """Code of ``statements``; ``target`` replaces the name of derivative targets."""
-        em, out = self.emitter, []
+    def lines(self, statements: list[Statement], target: str | None = None,
+              scratch: str | None = None) -> list[str]:
+        """Code of ``statements``; ``target`` replaces the name of derivative targets;
+        ``scratch`` names an array whose consecutive slices hold the assignments and
+        temporaries (instead of a new array for each; :attr:`scratch_used` elements)."""
+        em, out, offset, placed = self.emitter, [], 0, set()
         for st in statements:
             if isinstance(st, Temporary):
                 if st.size is not None:
@@ -330,7 +406,13 @@ class _ScalarWriter:
                 continue
             name = target if st.role == "derivative" and target else \
                 em.layout.names.get(st.target, st.target)
-            if st.role != "derivative":
+            if st.role != "derivative" and scratch is not None:
+                if name not in placed:
+                    placed.add(name)
+                    out.append(f"    {name} = {scratch}[{offset}:{offset + st.size}]")
+                    offset += st.size
+                    self.scratch_used = max(self.scratch_used, offset)
+            elif st.role != "derivative":
                 out.append(f"    {name} = np.empty({st.size}, dtype={em.dtype})")
             index = f"{st.offset} + _i" if st.offset else "_i"
             out += [f"    for _i in range({st.size}):",
@@ -364,5 +446,7 @@ def generate_source(system: SystemIR, options: CodegenOptions, numba: bool) -> t
     check_func_name(options.func_name, taken=[*layout.names.values(), *layout.arg_names])
     emit = _Emitter(system, options, layout)
     parts = [emit.header(), emit.vector_field(), emit.observe(), emit.loop()]
+    if numba:
+        parts.append(emit.batch_loop())
     text = "\n\n\n".join("\n".join(p).strip("\n") for p in parts) + "\n"
     return text, layout

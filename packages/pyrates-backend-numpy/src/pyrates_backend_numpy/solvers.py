@@ -252,8 +252,11 @@ class _FixedRun:
     """Table weights masked until their activation steps (zero pre-history), in ``args``."""
 
 
-def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int,
-                   stride: int, n_samples: int, y0: np.ndarray) -> _FixedRun:
+def prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int,
+                  stride: int, n_samples: int, y0: np.ndarray,
+                  recording: RecordingPlan | None = None) -> _FixedRun:
+    """Arguments of the fixed-step loop for ``request`` (``recording``: reuse this plan of
+    the same outputs)."""
     system, layout = handle.system, handle.layout
     dt = request.step_size
     params = resolve_params(system, request.param_values)
@@ -277,7 +280,7 @@ def _prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int
     head = [*pargs, *(x[0] for x in series), *edges]
     _fill_initial_history(handle.module, layout, system, y0, head, windows,
                           [t[0] for t in tables], write)
-    plan = plan_recording(system, request.outputs, layout.inputs)
+    plan = recording or plan_recording(system, request.outputs, layout.inputs)
     rec = np.zeros((n_samples, plan.n_cols), system.value_dtype)
     args = [0.0, dt, stride, rec, plan.rec_y, *plan.rec_inputs, *plan.rec_assign,
             plan.wants_assignments, *pargs, *series, *edges,
@@ -301,7 +304,7 @@ def warm_up(handle: ModelHandle, options: CodegenOptions | None = None) -> None:
         if options.step_size and options.step_size <= shortest * (1 + 1e-9):
             dt = float(options.step_size)
     request = SimulationRequest(simulation_time=dt, step_size=dt, solver=solver)
-    run = _prepare_fixed(handle, request, 1, 1, 0, system.initial_state())
+    run = prepare_fixed(handle, request, 1, 1, 0, system.initial_state())
     getattr(handle.module, LOOP)(0, system.initial_state(), 0, 0, *run.args)
 
 
@@ -310,7 +313,7 @@ def _integrate_fixed(handle: ModelHandle, request: SimulationRequest) -> Simulat
     plan = sampling(request)
     n_steps = plan.n_steps
     y = initial_state(system, request)
-    run = _prepare_fixed(handle, request, n_steps, plan.stride, plan.n_samples, y)
+    run = prepare_fixed(handle, request, n_steps, plan.stride, plan.n_samples, y)
     loop = getattr(handle.module, LOOP)
     method = FIXED_METHODS[request.solver]
     mask = run.zero_history
@@ -417,7 +420,7 @@ def integrate(handle: ModelHandle, request: SimulationRequest) -> SimulationResu
     model, see :func:`pyrates_core.runtime.run_batch`; with numba in :func:`batch_workers`
     threads (the compiled loop releases the GIL), else one after the other.
     """
-    if request.batch_params:
+    if request.batch_params or request.batch_inputs:
         return run_batch(lambda r: integrate(handle, r), request,
                          workers=batch_workers(handle, request))
     if request.solver in FIXED_METHODS:

@@ -1,7 +1,8 @@
 """Helper functions pasted into every generated module, in a NumPy and a numba flavour.
 
 The NumPy flavour is vectorized (the solver updates, ring-buffer writes and recording are
-:data:`SHARED_HELPERS`); the numba flavour writes the same operations as element loops, which
+:data:`SHARED_HELPERS`); the numba flavour writes the same operations as element loops (its
+solver updates in place, into arrays the loop allocates once), which
 numba compiles much faster than array expressions inlined at every call site. Both flavours
 compute the same floating-point operations in the same order, so that the numba path
 reproduces the pure NumPy path (up to the last bits of ``exp`` and BLAS). ``{DTYPE}`` is
@@ -25,7 +26,7 @@ def _jit(source: str, inline: bool = False) -> str:
 
 HELPER_NAMES = (
     "_delayed_sum", "_delayed_sum_flat", "_edge_sum_sparse", "_matvec", "_step", "_heun", "_rk4",
-    "_push", "_record", "_all_finite", "_scatter_add",
+    "_axpy", "_step_to", "_heun_in", "_rk4_in", "_push", "_record", "_all_finite", "_scatter_add",
 )
 
 SHARED_HELPERS = '''
@@ -130,28 +131,28 @@ def _matvec(mat, x):
     return out
 
 
-def _step(y, h, k):
-    """y + h * k."""
-    out = np.empty_like(y)
+def _axpy(y, h, k):
+    """y = y + h * k, in place."""
+    for i in range(y.shape[0]):
+        y[i] = y[i] + h * k[i]
+
+
+def _step_to(out, y, h, k):
+    """out = y + h * k."""
     for i in range(y.shape[0]):
         out[i] = y[i] + h * k[i]
-    return out
 
 
-def _heun(y, dt, k1, k2):
-    """Heun's update."""
-    out = np.empty_like(y)
+def _heun_in(y, dt, k1, k2):
+    """Heun's update of y, in place."""
     for i in range(y.shape[0]):
-        out[i] = y[i] + (dt / 2) * (k1[i] + k2[i])
-    return out
+        y[i] = y[i] + (dt / 2) * (k1[i] + k2[i])
 
 
-def _rk4(y, dt, k1, k2, k3, k4):
-    """Classic Runge-Kutta update."""
-    out = np.empty_like(y)
+def _rk4_in(y, dt, k1, k2, k3, k4):
+    """Classic Runge-Kutta update of y, in place."""
     for i in range(y.shape[0]):
-        out[i] = y[i] + (dt / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])
-    return out
+        y[i] = y[i] + (dt / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])
 
 
 def _push(buf, p, length, n, x):

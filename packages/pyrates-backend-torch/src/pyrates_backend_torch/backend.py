@@ -28,6 +28,7 @@ from pyrates_core.backend import (
 )
 from pyrates_core.errors import SolverError
 from pyrates_core.fitting import FitRequest, FitResult
+from pyrates_core.runtime import run_batch
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_backend import check_backend_options, import_generated
 
@@ -47,7 +48,7 @@ class TorchBackend:
     solvers = frozenset({"euler", "heun", "rk4", "torchdiffeq"})
     functions = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
-    capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "grad", "gpu",
+    capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "batch_inputs", "grad", "gpu",
                               "complex", "execute", "jacobian", "adaptive"})
     solver_specs = (
         SolverSpec("euler", False, 1, doc="explicit Euler"),
@@ -87,6 +88,8 @@ class TorchBackend:
 
     def integrate(self, model: LoadedModel, request: SimulationRequest) -> SimulationResult:
         """Simulate; outputs are numpy arrays (batch axis first when batch_params are given)."""
+        if request.batch_inputs:  # one input series per set: the sets one after the other
+            return run_batch(lambda r: self.integrate(model, r), request)
         start = time.perf_counter()
         with torch.no_grad():
             traj = simulate(model.handle, request)

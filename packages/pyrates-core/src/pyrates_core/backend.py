@@ -46,6 +46,7 @@ CAPABILITIES: frozenset[str] = frozenset({
     "complex",       # complex-valued systems
     "float32",       # float_precision='float32'
     "batch",         # SimulationRequest.batch_params: B parameter sets in one compiled model
+    "batch_inputs",  # SimulationRequest.batch_inputs: one input series per set of a batch
     "delay_params",  # edge delays are run-time values: EdgeBundle.delay_param overrides (and
                      # batches) are honoured without regenerating code (runtime.edge_delays)
     "grad",          # results are differentiable w.r.t. parameters (autograd frameworks)
@@ -200,6 +201,10 @@ class SimulationRequest:
     """Batch axis: parameter name -> array of shape ``(B, *shape)``: B parameter sets that run
     in one compiled model (backends with the ``batch`` capability); outputs then get a leading
     batch axis ``(B, n_samples, n_indices)``."""
+    batch_inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    """Batch axis of the inputs: input name -> array ``(B, n_steps[, size])``, one series per
+    set (with or without ``batch_params``, same ``B``); backends with the ``batch_inputs``
+    capability."""
 
     @property
     def n_steps(self) -> int:

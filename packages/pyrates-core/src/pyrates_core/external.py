@@ -81,9 +81,10 @@ def check_request(backend: str, solver_specs: Sequence[SolverSpec],
         raise SolverError(f"solver '{request.solver}' is not supported by the {backend} "
                           f"backend; choose one of: {', '.join(specs)}")
     check_history(request.history)
-    if request.batch_params:
+    if request.batch_params or request.batch_inputs:
         raise SolverError(f"the {backend} backend runs one parameter set at a time "
-                          "(batch_params are not supported); use backend='numpy'")
+                          "(batch_params and batch_inputs are not supported); use "
+                          "backend='numpy'")
     known = {o.name: o for o in specs[request.solver].options}
     unknown = set(request.solver_options) - set(known)
     if unknown:

@@ -45,6 +45,7 @@ __all__ = [
     "DenseHistory",
     "RecordingPlan",
     "Sampling",
+    "batch_member",
     "batch_size",
     "check_history",
     "divergence_error",
@@ -555,25 +556,40 @@ def run_adaptive(
 
 # -- batch -------------------------------------------------------------------------------------
 def batch_size(request: SimulationRequest) -> int:
-    """Number ``B`` of parameter sets in ``request.batch_params`` (0 without a batch)."""
-    sizes = {np.shape(v)[0] if np.ndim(v) else -1 for v in request.batch_params.values()}
+    """Number ``B`` of sets in ``request.batch_params`` and ``request.batch_inputs`` (0
+    without a batch)."""
+    given = {**{f"batch_params['{k}']": v for k, v in request.batch_params.items()},
+             **{f"batch_inputs['{k}']": v for k, v in request.batch_inputs.items()}}
+    sizes = {np.shape(v)[0] if np.ndim(v) else -1 for v in given.values()}
     if not sizes:
         return 0
     if len(sizes) != 1 or -1 in sizes:
-        raise SolverError("batch_params must all have the same leading (batch) size; got "
-                          + ", ".join(f"{k}: {np.shape(v)}" for k, v in
-                                      request.batch_params.items()))
+        raise SolverError("batch_params and batch_inputs must all have the same leading "
+                          "(batch) size; got "
+                          + ", ".join(f"{k}: {np.shape(v)}" for k, v in given.items()))
     return sizes.pop()
+
+
+def batch_member(request: SimulationRequest, b: int) -> SimulationRequest:
+    """Set ``b`` of a batch request as a request without a batch: ``param_values`` with row
+    ``b`` of every batch parameter on top, ``inputs`` with row ``b`` of every batch input."""
+    values = dict(request.param_values)
+    values.update({k: np.asarray(v)[b] for k, v in request.batch_params.items()})
+    inputs = dict(request.inputs)
+    inputs.update({k: np.asarray(v)[b] for k, v in request.batch_inputs.items()})
+    return replace(request, batch_params={}, batch_inputs={}, param_values=values,
+                   inputs=inputs)
 
 
 def run_batch(integrate_one: Callable[[SimulationRequest], SimulationResult],
               request: SimulationRequest, workers: int = 1) -> SimulationResult:
-    """Run the ``B`` sets of ``request.batch_params`` and stack them in order.
+    """Run the ``B`` sets of ``request.batch_params`` (and ``batch_inputs``) and stack them
+    in order.
 
     ``integrate_one`` integrates a request without a batch (usually ``lambda r:
     backend.integrate(model, r)``). Outputs get a leading batch axis ``(B, n_samples, n)``,
-    ``final_state`` is ``(B, n_state)``; each set's ``param_values`` are the request's with
-    row ``b`` of every batch parameter on top. ``workers > 1`` runs the sets in that many
+    ``final_state`` is ``(B, n_state)``; set ``b`` is :func:`batch_member` ``(request, b)``.
+    ``workers > 1`` runs the sets in that many
     threads (worth it where ``integrate_one`` spends its time in code that releases the GIL,
     e.g. numba's ``nogil`` functions); ``integrate_one`` must then be thread-safe. The results
     do not depend on ``workers``.
@@ -585,9 +601,7 @@ def run_batch(integrate_one: Callable[[SimulationRequest], SimulationResult],
         raise ValueError(f"run_batch: workers must be at least 1, got {workers}")
 
     def one(b: int) -> SimulationResult:
-        values = dict(request.param_values)
-        values.update({k: np.asarray(v)[b] for k, v in request.batch_params.items()})
-        return integrate_one(replace(request, batch_params={}, param_values=values))
+        return integrate_one(batch_member(request, b))
 
     workers = min(workers, n)
     if workers == 1:

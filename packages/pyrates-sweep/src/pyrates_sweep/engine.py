@@ -104,14 +104,19 @@ def run_chunk(job: GroupJob, rows: list[dict[str, Any]],
               inputs: list[dict[str, np.ndarray]] | None = None) -> ChunkResult:
     """Simulate the parameter sets ``rows`` (column -> value) of ``job``.
 
-    ``inputs`` gives per-set input arrays (one dict per row) that replace the shared ones;
-    such chunks run set by set, others as one batch where the backend can.
+    ``inputs`` gives per-set input arrays (one dict per row) that replace the shared ones.
+    The chunk runs as one batch where the backend can (``batch``, and ``batch_inputs`` for
+    per-set inputs), else set by set.
     """
     be, model, compiled, digest = _model(job)
     place = job.placement
-    batch = job.use_batch and inputs is None and "batch" in be.capabilities and len(rows) > 1
+    caps = be.capabilities
+    batch = (job.use_batch and "batch" in caps and len(rows) > 1
+             and (inputs is None or "batch_inputs" in caps))
     if batch:
-        req = replace(job.request, batch_params=place.batch_params(rows))
+        per_set = {} if inputs is None else {
+            k: np.stack([np.asarray(inp[k]) for inp in inputs]) for k in inputs[0]}
+        req = replace(job.request, batch_params=place.batch_params(rows), batch_inputs=per_set)
         res = be.integrate(model, req)
         outs = {k: np.asarray(v) for k, v in res.outputs.items()}
         for k, v in outs.items():

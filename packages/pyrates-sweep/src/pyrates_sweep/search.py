@@ -180,7 +180,8 @@ def grid_search(circuit_template: CircuitTemplate | str,
         if batch and "batch" not in be.capabilities:
             raise ValueError(f"batch=True: backend '{be.name}' has no 'batch' capability; "
                              "leave batch=None to run set by set")
-        batched = batch is not False and "batch" in be.capabilities and not per_set_paths
+        batched = batch is not False and "batch" in be.capabilities and (
+            not per_set_paths or "batch_inputs" in be.capabilities)
         codegen = CodegenOptions(func_name="vector_field", solver=solver,
                                  adaptive=_adaptive(be, solver), step_size=step_size,
                                  n_steps=n_steps * len(members), extra=dict(extra))
