@@ -99,6 +99,34 @@ def test_run_batch_stacks_single_runs() -> None:
             "a": np.zeros(2), "b": np.zeros(3)}))
 
 
+def test_batch_inputs_give_each_set_its_series() -> None:
+    """batch_inputs: set b reads row b of every batch input on top of the shared inputs,
+    together with row b of the batch parameters; sizes must agree."""
+    def one(req: SimulationRequest) -> SimulationResult:
+        assert not req.batch_inputs and not req.batch_params
+        u, v = req.inputs["u"], req.inputs["v"]
+        return SimulationResult(np.arange(2.0), {"x": u[:2] + v[:2]},
+                                np.array([float(req.param_values["k"])]), {})
+
+    series = np.arange(12.0).reshape(3, 4, 1)
+    req = SimulationRequest(simulation_time=1.0, step_size=0.25, inputs={"v": np.ones((4, 1))},
+                            batch_inputs={"u": series},
+                            batch_params={"k": np.array([5.0, 6.0, 7.0])})
+    assert runtime.batch_size(req) == 3
+    member = runtime.batch_member(req, 2)
+    np.testing.assert_array_equal(member.inputs["u"], series[2])
+    assert float(member.param_values["k"]) == 7.0 and member.inputs["v"] is req.inputs["v"]
+    res = runtime.run_batch(one, req)
+    np.testing.assert_array_equal(res.outputs["x"], series[:, :2] + 1.0)
+    np.testing.assert_array_equal(res.final_state[:, 0], [5.0, 6.0, 7.0])
+    with pytest.raises(SolverError, match=r"batch_inputs\['u'\]: \(2, 4, 1\)"):
+        runtime.batch_size(SimulationRequest(1.0, 0.1, batch_params={"k": np.zeros(3)},
+                                             batch_inputs={"u": np.zeros((2, 4, 1))}))
+    only_inputs = SimulationRequest(1.0, 0.25, inputs={"v": np.ones((4, 1))},
+                                    param_values={"k": 1.0}, batch_inputs={"u": series})
+    assert runtime.run_batch(one, only_inputs).outputs["x"].shape == (3, 2, 1)
+
+
 def test_run_batch_in_threads_keeps_the_order() -> None:
     """workers > 1: the sets run in threads, come back in order, and equal the loop's."""
     import threading

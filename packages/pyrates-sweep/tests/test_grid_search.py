@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pyrates_core.errors import VariableNotFoundError
+from pyrates_core.registry import get_backend
 from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
 from pyrates_sweep import SweepError, __version__, grid_search, linearize_grid
 
@@ -243,6 +244,9 @@ def test_inputs_broadcast_and_per_set(pair):
     same, _ = grid_search(pair, grid, pmap, dt, T, outs, inputs={"a/li_op/r_in": drive}, **RUN)
     each, table = grid_search(pair, grid, pmap, dt, T, outs, inputs={"a/li_op/r_in": per_set},
                               **RUN)
+    # per-set inputs run as one batch (batch_inputs) where the backend can
+    assert each.attrs["sweep"]["batched"] == ("batch_inputs" in get_backend(
+        each.attrs["sweep"]["backend"]).capabilities)
     assert list(same.columns[:2]) == [("r", "pair_0", "a", "li_op/r"),
                                       ("r", "pair_0", "b", "li_op/r")]
     for j, (label, tau) in enumerate(table["tau"].items()):

@@ -218,8 +218,8 @@ class JaxBackend:
     functions: frozenset[str] = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
     capabilities: frozenset[str] = frozenset(
-        {"delays", "distributed_delays", "complex", "float32", "batch", "batch_inputs", "grad", "jit",
-         "execute", "jacobian", "delay_params"})
+        {"delays", "distributed_delays", "complex", "float32", "batch", "batch_inputs", "grad",
+         "jit", "execute", "jacobian", "delay_params"})
     solver_specs: tuple[SolverSpec, ...] = (
         SolverSpec("euler", adaptive=False, order=1, doc="explicit Euler"),
         SolverSpec("heun", adaptive=False, order=2, doc="Heun (explicit trapezoidal)"),

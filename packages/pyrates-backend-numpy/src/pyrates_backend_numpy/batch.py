@@ -7,8 +7,9 @@ set. The sets are split into contiguous slices, one per thread (the loop release
 so Python does per-set work only once, while preparing the arguments.
 
 :func:`integrate_batch` returns ``None`` where a batch cannot be laid out this way (pure
-NumPy or scipy, delay tables of different shapes between sets); :func:`pyrates_backend_numpy.solvers.integrate` then runs the sets one
-by one. Both ways give the same numbers.
+NumPy or scipy, delay tables of different shapes between sets);
+:func:`pyrates_backend_numpy.solvers.integrate` then runs the sets one by one. Both ways
+give the same numbers.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def stack_arguments(per_set: Sequence[Sequence[Any]], always: set[int]) -> list[
 
 def integrate_batch(handle: ModelHandle, request: SimulationRequest) -> SimulationResult | None:
     """Integrate the batch of ``request`` through ``run_fixed_batch``, or return ``None`` if
-    it does not apply (see the module docstring)."""
+    it does not apply (see the module docstring).
+    """
     if not handle.numba or request.solver not in FIXED_METHODS:
         return None
     module, layout, system = handle.module, handle.layout, handle.system

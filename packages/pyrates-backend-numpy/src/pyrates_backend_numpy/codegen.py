@@ -42,7 +42,8 @@ RHS_INTO = "_rhs_into"
 RESERVED = frozenset({
     "t", "y", "dy", "np", "njit", "numba", "min", "max", "abs", "range", "len", OBSERVE, LOOP,
     BATCH_LOOP, RHS_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3",
-    "_k4", "_ys", "_wk", "_since_row", "_since_check", "_check", "_b", "_b0", "_b1", "_s", "_yb", "_Y", "_status", "_row", "_col",
+    "_k4", "_ys", "_wk", "_since_row", "_since_check", "_check", "_b", "_b0", "_b1", "_s",
+    "_yb", "_Y", "_status", "_row", "_col",
     "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
     *PYTHON_KEYWORDS,
 })
@@ -184,7 +185,8 @@ class _Emitter:
 
     def vector_field(self) -> list[str]:
         """``<func_name>(t, y, *args)``; numba: a wrapper around :data:`RHS_INTO`, which
-        writes ``dy`` and the assignments into arrays the caller allocates once."""
+        writes ``dy`` and the assignments into arrays the caller allocates once.
+        """
         sig = ", ".join(["t", "y", *self.layout.arg_names])
         doc = '    """Right-hand side dy/dt of the model at time t."""'
         n = self.system.n_state
@@ -211,7 +213,8 @@ class _Emitter:
 
     def scratch_size(self) -> int:
         """Length of the ``_wk`` array of :data:`RHS_INTO` (assignments and element-loop
-        temporaries, at least 1); known once :meth:`vector_field` is written."""
+        temporaries, at least 1); known once :meth:`vector_field` is written.
+        """
         return max(1, self.scalar.scratch_used)
 
     def observe(self) -> list[str]:
@@ -274,7 +277,8 @@ class _Emitter:
             lines += [f"{i1}{tn}_s{k} = {tn}[{k}]" for k in range(3)]
         if lay.numba:
             lines += [f"{i1}_y = _y.copy()  # updated in place below",
-                      *(f"{i1}{k} = np.empty_like(_y)" for k in ("_k1", "_k2", "_k3", "_k4", "_ys")),
+                      *(f"{i1}{k} = np.empty_like(_y)"
+                        for k in ("_k1", "_k2", "_k3", "_k4", "_ys")),
                       f"{i1}_wk = np.empty({self.scratch_size()}, dtype={self.dtype})"]
         lines += [f"{i1}for _n in range(_n0, _n1):",
                  f"{i2}_t = _t0 + _n * _dt"]
@@ -396,7 +400,8 @@ class _ScalarWriter:
               scratch: str | None = None) -> list[str]:
         """Code of ``statements``; ``target`` replaces the name of derivative targets;
         ``scratch`` names an array whose consecutive slices hold the assignments and
-        temporaries (instead of a new array for each; :attr:`scratch_used` elements)."""
+        temporaries (instead of a new array for each; :attr:`scratch_used` elements).
+        """
         em, out, offset, placed = self.emitter, [], 0, set()
         for st in statements:
             if isinstance(st, Temporary):

@@ -256,7 +256,8 @@ def prepare_fixed(handle: ModelHandle, request: SimulationRequest, n_steps: int,
                   stride: int, n_samples: int, y0: np.ndarray,
                   recording: RecordingPlan | None = None) -> _FixedRun:
     """Arguments of the fixed-step loop for ``request`` (``recording``: reuse this plan of
-    the same outputs)."""
+    the same outputs).
+    """
     system, layout = handle.system, handle.layout
     dt = request.step_size
     params = resolve_params(system, request.param_values)

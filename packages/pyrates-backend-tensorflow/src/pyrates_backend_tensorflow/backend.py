@@ -50,8 +50,8 @@ class TensorflowBackend:
     solvers = frozenset({"euler", "heun", "rk4"})
     functions = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
-    capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "batch_inputs", "grad", "gpu",
-                              "complex", "jit", "execute", "jacobian"})
+    capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "batch_inputs",
+                              "grad", "gpu", "complex", "jit", "execute", "jacobian"})
     solver_specs = (
         SolverSpec("euler", False, 1, doc="explicit Euler"),
         SolverSpec("heun", False, 2, doc="Heun's method (explicit trapezoidal)"),

@@ -48,8 +48,8 @@ class TorchBackend:
     solvers = frozenset({"euler", "heun", "rk4", "torchdiffeq"})
     functions = SUPPORTED_FUNCTIONS
     file_suffix = ".py"
-    capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "batch_inputs", "grad", "gpu",
-                              "complex", "execute", "jacobian", "adaptive"})
+    capabilities = frozenset({"delays", "distributed_delays", "float32", "batch", "batch_inputs",
+                              "grad", "gpu", "complex", "execute", "jacobian", "adaptive"})
     solver_specs = (
         SolverSpec("euler", False, 1, doc="explicit Euler"),
         SolverSpec("heun", False, 2, doc="Heun's method (explicit trapezoidal)"),

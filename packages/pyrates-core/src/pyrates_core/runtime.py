@@ -557,7 +557,8 @@ def run_adaptive(
 # -- batch -------------------------------------------------------------------------------------
 def batch_size(request: SimulationRequest) -> int:
     """Number ``B`` of sets in ``request.batch_params`` and ``request.batch_inputs`` (0
-    without a batch)."""
+    without a batch).
+    """
     given = {**{f"batch_params['{k}']": v for k, v in request.batch_params.items()},
              **{f"batch_inputs['{k}']": v for k, v in request.batch_inputs.items()}}
     sizes = {np.shape(v)[0] if np.ndim(v) else -1 for v in given.values()}
@@ -572,7 +573,8 @@ def batch_size(request: SimulationRequest) -> int:
 
 def batch_member(request: SimulationRequest, b: int) -> SimulationRequest:
     """Set ``b`` of a batch request as a request without a batch: ``param_values`` with row
-    ``b`` of every batch parameter on top, ``inputs`` with row ``b`` of every batch input."""
+    ``b`` of every batch parameter on top, ``inputs`` with row ``b`` of every batch input.
+    """
     values = dict(request.param_values)
     values.update({k: np.asarray(v)[b] for k, v in request.batch_params.items()})
     inputs = dict(request.inputs)

@@ -500,7 +500,8 @@ def check_convergence_orders(backend: Backend, tmp_path: Path,
 def check_batch(backend: Backend, tmp_path: Path,
                 extra: dict[str, Any] | None = None) -> list[str]:
     """With the ``batch`` capability: B parameter sets in one request equal B single runs
-    (1e-12), with a leading batch axis on outputs and ``final_state``.
+    (1e-12), with a leading batch axis on outputs and ``final_state``; with ``batch_inputs``
+    also B input series in one request.
     """
     if "batch" not in getattr(backend, "capabilities", frozenset()):
         return []
@@ -524,6 +525,39 @@ def check_batch(backend: Backend, tmp_path: Path,
             if not np.allclose(np.asarray(batched.final_state)[b], single.final_state,
                                rtol=0, atol=1e-12):
                 failures.append(f"batch/{solver}: final_state of set {b} differs")
+    if "batch_inputs" in backend.capabilities:
+        failures += _check_batch_inputs(backend, tmp_path, extra or {})
+    return failures
+
+
+def _check_batch_inputs(backend: Backend, tmp_path: Path, extra: dict[str, Any]) -> list[str]:
+    """``batch_inputs``: one input series per set (pulses of other steps and heights on
+    :func:`input_pulse`) equals the exact running sum and a single run of each series.
+    """
+    case = input_pulse()
+    n_steps = case.inputs["u"].shape[0]
+    series = np.zeros((3, n_steps, 1))
+    for b, (step, height) in enumerate([(3, 1.0), (10, -2.0), (15, 0.5)]):
+        series[b, step] = height
+    failures = []
+    for solver in [s for s in _solvers(backend, case) if s in FIXED_STEP_SOLVERS]:
+        model = _load(backend, case, tmp_path, solver, extra)
+        request = _request(case, solver)
+        batched = backend.integrate(model, _replace(request, batch_inputs={"u": series}))
+        got = np.asarray(batched.outputs.get("x"))
+        exact = case.step_size * np.concatenate(
+            [np.zeros((3, 1, 1)), np.cumsum(series, axis=1)[:, :-1]], axis=1)
+        if got.shape != exact.shape:
+            failures.append(f"batch_inputs/{solver}: output 'x' has shape {got.shape}, "
+                            f"expected {exact.shape}")
+            continue
+        if not np.allclose(got, exact, rtol=0, atol=1e-12):
+            failures.append(f"batch_inputs/{solver}: 'x' differs from the exact running sum "
+                            f"by {np.max(np.abs(got - exact)):.3g}")
+        for b in range(3):
+            single = backend.integrate(model, _replace(request, inputs={"u": series[b]}))
+            if not np.allclose(got[b], single.outputs["x"], rtol=0, atol=1e-12):
+                failures.append(f"batch_inputs/{solver}: set {b} differs from a single run")
     return failures
 
 
