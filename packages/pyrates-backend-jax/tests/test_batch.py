@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 
 import numpy as np
 import pytest
 import sympy as sp
 from jax_backend_testlib import delayed_network, load
 
+import pyrates_backend_jax.backend as jax_backend
 from pyrates_core.backend import SimulationRequest
 from pyrates_core.compile import compile_network
 from pyrates_core.errors import SolverError, VariableNotFoundError
 from pyrates_core.functions import Past
 from pyrates_core.registry import get_backend
-from pyrates_core.system import ParameterSpec, StateSpec, SystemIR
+from pyrates_core.system import InputSpec, ParameterSpec, StateSpec, SystemIR
 
 DT = 1e-3
 
@@ -82,3 +84,38 @@ def test_batch_errors(tmp_path) -> None:
     with pytest.raises(SolverError, match="tau"):
         backend.integrate(model, dataclasses.replace(request,
                                                      batch_params={"tau": np.ones((2, 3))}))
+
+
+def _driven_system() -> SystemIR:
+    """x' = -x / tau + u (one input, one parameter)."""
+    x, u, tau = sp.symbols("x u tau")
+    return SystemIR([StateSpec("x", 0, np.zeros(1), ["n/op/x"])], [-x / tau + u],
+                    {"tau": ParameterSpec("tau", np.asarray(0.5))},
+                    {"u": InputSpec("u", 1, ["n/op/u"], np.zeros(1))}, [])
+
+
+@pytest.mark.parametrize("with_params", [False, True])
+def test_batch_inputs_are_vectorized(tmp_path, monkeypatch, with_params: bool) -> None:
+    """One input series per set runs in the vmapped loop (one compiled loop for the batch)
+    and equals each set's single run; sizes must agree with batch_params."""
+    model = load(_driven_system(), tmp_path, "rk4", 0.01)
+    rng = np.random.default_rng(4)
+    series = rng.uniform(0.0, 2.0, (4, 300, 1))
+    batch = {"tau": np.array([0.2, 0.5, 0.8, 1.1])} if with_params else {}
+    request = SimulationRequest(simulation_time=3.0, step_size=0.01, solver="rk4",
+                                sampling_step_size=0.1, outputs={"x": ("x", np.arange(1))})
+    backend = get_backend("jax")
+    monkeypatch.setattr(jax_backend, "_LOOPS", OrderedDict())
+    result = backend.integrate(model, dataclasses.replace(request, batch_params=batch,
+                                                          batch_inputs={"u": series}))
+    assert len(jax_backend._LOOPS) == 1  # one vmapped loop, not one run per set
+    assert result.outputs["x"].shape == (4, 30, 1)
+    for b in range(4):
+        single = backend.integrate(model, dataclasses.replace(
+            request, inputs={"u": series[b]}, param_values={k: v[b] for k, v in batch.items()}))
+        np.testing.assert_allclose(result.outputs["x"][b], single.outputs["x"], rtol=0,
+                                   atol=1e-12)
+    assert np.ptp(result.final_state[:, 0]) > 1e-2
+    with pytest.raises(SolverError, match=r"batch_inputs\['u'\]: \(3, 300, 1\)"):
+        backend.integrate(model, dataclasses.replace(
+            request, batch_params={"tau": np.ones(4)}, batch_inputs={"u": series[:3]}))

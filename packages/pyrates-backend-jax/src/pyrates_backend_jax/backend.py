@@ -37,7 +37,7 @@ from pyrates_core.backend import (
 )
 from pyrates_core.errors import DivergenceError, SolverError, VariableNotFoundError
 from pyrates_core.fitting import FitRequest, FitResult
-from pyrates_core.runtime import check_history, run_batch, sampling
+from pyrates_core.runtime import batch_member, batch_size, check_history, sampling
 from pyrates_core.system import SystemIR
 from pyrates_core.tensor_backend import check_backend_options
 
@@ -135,18 +135,42 @@ class Simulation:
     time: np.ndarray
 
     def loop(self, batch_axes: tuple[int | None, ...] | None = None,
-             config: LoopConfig | None = None) -> Any:
-        """The jitted loop (vectorized over the parameters with ``batch_axes``, if given)."""
+             config: LoopConfig | None = None,
+             series_axes: tuple[int | None, ...] | None = None) -> Any:
+        """The jitted loop (vectorized over the parameters with ``batch_axes`` and over the
+        input series with ``series_axes``, if given).
+        """
         h = self.handle
         cfg = config or self.config
 
         def make() -> Any:
             run = build_loop(h.system, h.layout, h.vector_field, h.observe, cfg)
             if batch_axes is not None:
-                run = jax.vmap(run, in_axes=(batch_axes, None, None))
+                run = jax.vmap(run, in_axes=(batch_axes, None, series_axes))
             return jax.jit(run)
 
-        return _cached(_LOOPS, (h.key, cfg, batch_axes), make)[0]
+        return _cached(_LOOPS, (h.key, cfg, batch_axes, series_axes), make)[0]
+
+    def with_batch_inputs(self, request: SimulationRequest
+                          ) -> tuple[Simulation, tuple[int | None, ...]]:
+        """This simulation with the series of ``request.batch_inputs`` stacked (one per set)
+        and the ``series_axes`` of :meth:`loop`.
+        """
+        system, layout = self.handle.system, self.handle.layout
+        n, n_steps = batch_size(request), sampling(request).n_steps
+        per_set = [_input_series(system, layout, batch_member(request, b).inputs, n_steps)
+                   for b in range(n)]
+        series, axes = [], []
+        for i, name in enumerate(layout.inputs):
+            if name not in request.batch_inputs:
+                series.append(self.series[i])
+                axes.append(None)
+                continue
+            rows = max(s[i].shape[0] for s in per_set)
+            series.append(jnp.stack([jnp.broadcast_to(s[i], (rows, s[i].shape[1]))
+                                     for s in per_set]))
+            axes.append(0)
+        return replace(self, series=tuple(series)), tuple(axes)
 
     def _config_for(self, params: dict[str, Any]) -> LoopConfig:
         """The loop configuration with interpolated reads for traced delay parameters."""
@@ -311,22 +335,22 @@ class JaxBackend:
         parameter value is a JAX tracer (the call is inside ``jax.grad``/``jax.jit``), the
         outputs and the final state are returned as JAX arrays and not checked for divergence.
         """
-        if request.batch_inputs:  # one input series per set: the sets one after the other
-            return run_batch(lambda r: self.integrate(model, r), request)
         sim = self.simulation(model, request)
         system = sim.handle.system
         batch = {n: _cast_batch(system, n, v) for n, v in request.batch_params.items()}
         pvals = sim.values()
-        axes = None
-        if batch:
+        axes = series_axes = None
+        if request.batch_inputs:  # one input series per set, vectorized with the parameters
+            sim, series_axes = sim.with_batch_inputs(request)
+        if batch or series_axes is not None:
             axes = tuple(0 if n in batch else None for n in sim.handle.layout.params)
             pvals = tuple(batch.get(n, v) for n, v in zip(sim.handle.layout.params, pvals))
-        loop = sim.loop(axes)
+        loop = sim.loop(axes, series_axes=series_axes)
         args = (pvals, sim.y0, sim.series)
         if not all(_concrete(v) for v in pvals):
             recs, _, y_end = loop(*args)
             return SimulationResult(sim.time, recs, y_end, {"solver": request.solver})
-        key = (sim.handle.key, sim.config, axes,
+        key = (sim.handle.key, sim.config, axes, series_axes,
                tuple((jnp.shape(a), jnp.result_type(a)) for a in jax.tree_util.tree_leaves(args)))
         t0 = time.perf_counter()
         compiled, cached = _cached(_COMPILED, key, lambda: loop.lower(*args).compile())

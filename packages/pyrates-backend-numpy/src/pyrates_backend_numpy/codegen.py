@@ -38,11 +38,13 @@ LOOP = "run_fixed_step"
 BATCH_LOOP = "run_fixed_batch"
 RHS_INTO = "_rhs_into"
 """numba flavour: the vector field written into preallocated arrays (no allocation per step)."""
+OBSERVE_INTO = "_observe_into"
+"""numba flavour: the assignments computed in a preallocated array."""
 
 RESERVED = frozenset({
     "t", "y", "dy", "np", "njit", "numba", "min", "max", "abs", "range", "len", OBSERVE, LOOP,
-    BATCH_LOOP, RHS_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3",
-    "_k4", "_ys", "_wk", "_since_row", "_since_check", "_check", "_b", "_b0", "_b1", "_s",
+    BATCH_LOOP, RHS_INTO, OBSERVE_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3",
+    "_k4", "_ys", "_wk", "_wo", "_since_row", "_since_check", "_check", "_b", "_b0", "_b1", "_s",
     "_yb", "_Y", "_status", "_row", "_col",
     "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
     *PYTHON_KEYWORDS,
@@ -120,6 +122,8 @@ class _Emitter:
                                         self._edge_sum, self._past)
         self.dtype = f"np.{system.value_dtype.name}"
         self.scalar = _ScalarWriter(self)
+        self.observe_scratch = 1
+        """Length of the ``_wo`` array of :data:`OBSERVE_INTO` (set by :meth:`observe`)."""
 
     # -- printing hooks --------------------------------------------------------------------
     def _edge_sum_terms(self, k: int) -> list[str]:
@@ -218,13 +222,23 @@ class _Emitter:
         return max(1, self.scalar.scratch_used)
 
     def observe(self) -> list[str]:
+        """``observe_assignments(t, y, *args)``; numba: a wrapper around
+        :data:`OBSERVE_INTO`, which computes them in an array the caller allocates once."""
         sig = ", ".join(["t", "y", *self.layout.arg_names])
-        lines = [*self._decorator(), f"def {OBSERVE}({sig}):",
-                 '    """Algebraic variables (assignments) at time t, in evaluation order."""']
-        lines += self._state_lines() + self._assignment_lines()
+        doc = '    """Algebraic variables (assignments) at time t, in evaluation order."""'
         values = [self.layout.names[a.name] for a in self.system.assignments]
-        lines.append(f"    return ({', '.join(values)}{',' if len(values) == 1 else ''})")
-        return lines
+        ret = f"    return ({', '.join(values)}{',' if len(values) == 1 else ''})"
+        if self.layout.numba:
+            into = [*self._decorator(), f"def {OBSERVE_INTO}(_wk, {sig}):",
+                    '    """The assignments at time t as slices of _wk."""',
+                    *self._state_lines(),
+                    *self.scalar.lines(self.scalar.lowering.assignments(), scratch="_wk"), ret]
+            self.observe_scratch = max(1, self.scalar.scratch_used)
+            return [*into, "", "", *self._decorator(), f"def {OBSERVE}({sig}):", doc,
+                    f"    return {OBSERVE_INTO}(np.empty({self.observe_scratch}, "
+                    f"dtype={self.dtype}), {sig})"]
+        return [*self._decorator(), f"def {OBSERVE}({sig}):", doc,
+                *self._state_lines(), *self._assignment_lines(), ret]
 
     def loop(self) -> list[str]:
         """The fixed-step integration loop (see the module docstring of ``solvers``)."""
@@ -260,6 +274,9 @@ class _Emitter:
                 out.append(f"{indent}{w} = {w}_buf[(_p + 1) * {n}:(_p + 1 + {ln}) * {n}]")
             return out
 
+        observe_call = call(OBSERVE, "_t", "_y", 0)
+        if lay.numba:  # into an array allocated once per call
+            observe_call = call(OBSERVE_INTO, "_t", "_y", 0).replace("(", "(_wo, ", 1)
         i1, i2, i3 = "    ", "        ", "            "
         lines = [*self._decorator(), f"def {LOOP}({', '.join(loop_args)}):",
                  '    """Fixed-step integration from step _n0 to _n1 (0: euler, 1: heun, 2: rk4).',
@@ -279,7 +296,8 @@ class _Emitter:
             lines += [f"{i1}_y = _y.copy()  # updated in place below",
                       *(f"{i1}{k} = np.empty_like(_y)"
                         for k in ("_k1", "_k2", "_k3", "_k4", "_ys")),
-                      f"{i1}_wk = np.empty({self.scratch_size()}, dtype={self.dtype})"]
+                      f"{i1}_wk = np.empty({self.scratch_size()}, dtype={self.dtype})",
+                      f"{i1}_wo = np.empty({self.observe_scratch}, dtype={self.dtype})"]
         lines += [f"{i1}for _n in range(_n0, _n1):",
                  f"{i2}_t = _t0 + _n * _dt"]
         lines += bind("_n", i2)
@@ -290,7 +308,7 @@ class _Emitter:
             lines.append(f"{i3}_col = _record(_rec, _row, _col, {names[i]}, {r})")
         if sys_.assignments:
             lines += [f"{i3}if _rec_assign:",
-                      f"{i3}    _a = {call(OBSERVE, '_t', '_y', 0)}"]
+                      f"{i3}    _a = {observe_call}"]
             for k, r in enumerate(rec_assign):
                 lines.append(f"{i3}    _col = _record(_rec, _row, _col, _a[{k}], {r})")
         if lay.numba:  # stages written into arrays allocated once per call
@@ -328,7 +346,7 @@ class _Emitter:
         if lay.history:
             if lay.history_sources:
                 lines += bind("_n + 1", i2)
-                lines.append(f"{i2}_a = {call(OBSERVE, '_t', '_y', 0)}")
+                lines.append(f"{i2}_a = {observe_call}")
             for s, w, ln in zip(lay.history, windows, lens):
                 n = sizes[s]
                 if s in lay.history_sources:
