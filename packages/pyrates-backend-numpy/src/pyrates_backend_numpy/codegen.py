@@ -43,9 +43,9 @@ OBSERVE_INTO = "_observe_into"
 
 RESERVED = frozenset({
     "t", "y", "dy", "np", "njit", "numba", "min", "max", "abs", "range", "len", OBSERVE, LOOP,
-    BATCH_LOOP, RHS_INTO, OBSERVE_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a", "_k1", "_k2", "_k3",
-    "_k4", "_ys", "_wk", "_wo", "_since_row", "_since_check", "_check", "_b", "_b0", "_b1", "_s",
-    "_yb", "_Y", "_status", "_row", "_col",
+    BATCH_LOOP, RHS_INTO, OBSERVE_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a",
+    "_k1", "_k2", "_k3", "_k4", "_ys", "_wk", "_wo", "_since_row", "_since_check", "_check",
+    "_b", "_b0", "_b1", "_s", "_yb", "_Y", "_status", "_row", "_col",
     "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
     *PYTHON_KEYWORDS,
 })
@@ -223,7 +223,8 @@ class _Emitter:
 
     def observe(self) -> list[str]:
         """``observe_assignments(t, y, *args)``; numba: a wrapper around
-        :data:`OBSERVE_INTO`, which computes them in an array the caller allocates once."""
+        :data:`OBSERVE_INTO`, which computes them in an array the caller allocates once.
+        """
         sig = ", ".join(["t", "y", *self.layout.arg_names])
         doc = '    """Algebraic variables (assignments) at time t, in evaluation order."""'
         values = [self.layout.names[a.name] for a in self.system.assignments]
