@@ -51,9 +51,13 @@ def _lead(value: Any) -> np.ndarray:
 
 
 def _same(values: Sequence[Any]) -> bool:
+    """Whether all values are equal (the same object, or equal arrays)."""
     first = values[0]
-    return all(v is first for v in values) or all(
-        np.shape(v) == np.shape(first) and np.array_equal(v, first) for v in values[1:])
+    if all(v is first for v in values):
+        return True
+    head = np.ravel(first)[:16]
+    return all(np.shape(v) == np.shape(first) and np.array_equal(np.ravel(v)[:16], head)
+               for v in values[1:]) and all(np.array_equal(v, first) for v in values[1:])
 
 
 def stack_arguments(per_set: Sequence[Sequence[Any]], always: set[int]) -> list[np.ndarray] | None:
