@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tf_testlib import JRC, OUT2, max_diff_common, qif_network, qif_pair
 
 from pyrates_frontend import CircuitTemplate
+from pyrates_frontend.reference_circuits import JRC, OUT2, max_diff_common, qif_network, qif_pair
 
 
 @pytest.mark.parametrize("solver", ["euler", "heun", "rk4"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tf_testlib import OUT2, qif_pair
 
 from pyrates_core.errors import SolverError
 from pyrates_frontend.fitting import loss_gradient
+from pyrates_frontend.reference_circuits import OUT2, qif_pair
 
 P = ["p1/qif_op/tau", ("p1/qif_op/r", "p2/qif_op/r_in", "weight"),
      ("p1/qif_op/r", "p2/qif_op/r_in", "delay")]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tf_testlib import OUT2, qif_pair
 
 from pyrates_frontend.fitting import fit, loss_gradient
+from pyrates_frontend.reference_circuits import OUT2, qif_pair
 
 PARAMS = ["p1/qif_op/tau", ("p1/qif_op/r", "p2/qif_op/r_in", "weight"),
           ("p1/qif_op/r", "p2/qif_op/r_in", "delay")]

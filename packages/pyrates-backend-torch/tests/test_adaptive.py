@@ -6,11 +6,11 @@ import sys
 
 import numpy as np
 import pytest
-from torch_testlib import JRC, OUT2, max_diff_common, qif_pair
 
 from pyrates_core.errors import SolverError
 from pyrates_frontend import CircuitTemplate
 from pyrates_frontend.fitting import loss_gradient
+from pyrates_frontend.reference_circuits import JRC, OUT2, max_diff_common, qif_pair
 
 pytest.importorskip("torchdiffeq", reason="the adaptive solver needs torchdiffeq "
                     "(pip install pyrates-backend-torch[adaptive])")

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from torch_testlib import OUT2, qif_pair
 
 from pyrates_backend_torch import TorchBackend
 from pyrates_backend_torch.run import simulate
@@ -15,6 +14,7 @@ from pyrates_core.backend import CodegenOptions, SimulationRequest
 from pyrates_core.compile import compile_network
 from pyrates_core.errors import SolverError
 from pyrates_frontend.fitting import loss_gradient
+from pyrates_frontend.reference_circuits import OUT2, qif_pair
 
 P = ["p1/qif_op/tau", ("p1/qif_op/r", "p2/qif_op/r_in", "weight"),
      ("p1/qif_op/r", "p2/qif_op/r_in", "delay")]

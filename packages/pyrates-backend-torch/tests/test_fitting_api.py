@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from torch_testlib import OUT2, qif_pair
 
 from pyrates_core.errors import SolverError, VariableNotFoundError
 from pyrates_core.fitting import supports_fitting
 from pyrates_core.registry import get_backend
 from pyrates_frontend.fitting import fit, loss_gradient
+from pyrates_frontend.reference_circuits import OUT2, qif_pair
 
 T, DT = 0.5, 1e-2
 

@@ -38,6 +38,7 @@ from pyrates_core.backend import (
     SimulationRequest,
     SimulationResult,
 )
+from pyrates_core.errors import SolverError
 from pyrates_core.functions import (
     IR_FUNCTIONS,
     ArrayMax,
@@ -580,11 +581,15 @@ def check_delay_params(backend: Backend, tmp_path: Path,
                        extra: dict[str, Any] | None = None) -> list[str]:
     """With the ``delay_params`` capability: overriding a bundle's delay parameter (on and off
     the step grid) equals the system rebuilt with those delays (1e-12); with ``batch`` too,
-    a batch over the delay parameter equals the single runs.
+    a batch over the delay parameter equals the single runs. Without it (see
+    :func:`_check_delay_override`): an override is refused naming the parameter, or it
+    equals the rebuilt system.
     """
     caps: frozenset[str] = getattr(backend, "capabilities", frozenset())
-    if "delay_params" not in caps or "execute" not in caps:
+    if "execute" not in caps:
         return []
+    if "delay_params" not in caps:
+        return _check_delay_override(backend, tmp_path, extra or {})
     new = [np.array([0.73, 0.21, 0.0]), np.array([0.4, 0.55, 0.0])]
     failures = []
     base = delay_param_system()
@@ -613,6 +618,60 @@ def check_delay_params(backend: Backend, tmp_path: Path,
                 if not err <= 1e-12:
                     failures.append(f"delay_params/{solver}: batch set {b} differs from its "
                                     f"single run by {err:.3g}")
+    return failures
+
+
+def _refused(backend: Backend, model: Any, request: SimulationRequest,
+             what: str) -> tuple[str | None, Any]:
+    """``(None, None)`` if integrating ``request`` raises a SolverError naming the delay
+    parameter 'd'; ``('ran', result)`` if it runs; else ``(why not, None)``.
+    """
+    try:
+        return "ran", backend.integrate(model, request)
+    except SolverError as err:
+        why = None if "'d'" in str(err) else f"{what}: the error does not name 'd': {err}"
+    except Exception as err:  # noqa: BLE001 - report, do not crash the kit
+        why = f"{what}: {type(err).__name__} instead of a SolverError naming 'd': {err}"
+    return why, None
+
+
+def _check_delay_override(backend: Backend, tmp_path: Path, extra: dict[str, Any]) -> list[str]:
+    """Backends without ``delay_params``: a delay-parameter override either is refused with a
+    SolverError naming the parameter, or equals the rebuilt system (1e-12, e.g. a backend
+    that takes one value per run); likewise a batch over delays (with ``batch``).
+    """
+    caps: frozenset[str] = getattr(backend, "capabilities", frozenset())
+    new = np.array([0.73, 0.21, 0.0])
+    failures = []
+    base = delay_param_system()
+    for solver in _solvers(backend):
+        case = ReferenceCase("delay_override", base, 2.0, 0.01, {"x": ("x", _all(2))},
+                             lambda t: {}, {})
+        model = _load(backend, case, tmp_path, solver, extra)
+        request = _request(case, solver)
+        why, got = _refused(backend, model, _replace(request, param_values={"d": new}),
+                            f"delay override/{solver}")
+        if why == "ran":
+            rebuilt = _replace(case, system=delay_param_system(new[:2]))
+            ref = backend.integrate(_load(backend, rebuilt, tmp_path, solver, extra), request)
+            plain = backend.integrate(model, request)
+            err = float(np.max(np.abs(np.asarray(got.outputs["x"]) - ref.outputs["x"])))
+            moved = float(np.max(np.abs(np.asarray(plain.outputs["x"]) - ref.outputs["x"])))
+            if not err <= 1e-12 or not moved > 1e-3:
+                failures.append(f"delay override/{solver}: the override differs from the "
+                                f"rebuilt system by {err:.3g} (the delays move it by "
+                                f"{moved:.3g})")
+        elif why is not None:
+            failures.append(why)
+        if "batch" in caps:
+            batch = {"d": np.stack([new, np.array([0.4, 0.55, 0.0])])}
+            why, _ = _refused(backend, model, _replace(request, batch_params=batch),
+                              f"delay batch/{solver}")
+            if why == "ran":
+                failures.append(f"delay batch/{solver}: a batch over delays ran on a backend "
+                                "without 'delay_params' (refuse it, naming the parameter)")
+            elif why is not None:
+                failures.append(why)
     return failures
 
 

@@ -1,15 +1,26 @@
-"""Shared models and helpers of the torch backend tests."""
+"""Reference circuits and helpers shared by the tests of several backends.
+
+Small QIF circuits (a delayed pair, a random delayed network) built from the model
+templates, the JRC template path, and a comparison of two result frames on their common
+time points. The torch and TensorFlow test suites import them (sibling packages' tests
+cannot import each other); they need the model templates installed.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from pyrates_frontend import CircuitTemplate
+from pyrates_frontend.circuit import CircuitTemplate
+
+__all__ = ["JRC", "OUT2", "QIF", "max_diff_common", "qif_network", "qif_pair"]
 
 QIF = "model_templates.neural_mass_models.qif.qif_pop"
+"""Template path of one QIF population."""
 JRC = "model_templates.neural_mass_models.jansenrit.JRC"
+"""Template path of the Jansen-Rit circuit."""
 OUT2 = {"r1": "p1/qif_op/r", "r2": "p2/qif_op/r"}
+"""Outputs of :func:`qif_pair`: both rates."""
 
 
 def qif_pair(weight: float = 8.0, tau: float = 1.0, delay: float | None = None,
