@@ -8,7 +8,8 @@
 With ``--orig-venv DIR`` (a venv with ``pyrates==1.2.3``, see ``compare_pyrates.py``) the
 original's ``grid_search`` runs the same sweep on ``--orig-sets`` sets in a subprocess, beside
 ours on as many sets; there every set gets its own noise column (1.2.3 fails with one shared
-``(n_steps, 1)`` input from about 20 sets on: "invalid index to scalar variable").
+``(n_steps, 1)`` input from about 20 sets on: "invalid index to scalar variable"), and
+``--orig-sequential k`` of its ``run`` calls are timed and scaled to N.
 Then a sweep over one edge delay of a 10-node delayed ring, reporting
 "systems built / codes generated / loads" (1 / 1 / 1 where the backend has the
 ``delay_params`` capability: the delays are run-time parameters).
@@ -103,6 +104,32 @@ print(time.perf_counter() - start)
 """
 
 
+_ORIG_SEQUENTIAL = """
+import sys, time, numpy as np
+from pyrates import CircuitTemplate
+k, n_sets = int(sys.argv[1]), int(sys.argv[2])
+noise = np.random.default_rng(0).uniform(120.0, 320.0, size=(10000, 1))
+start = time.perf_counter()
+for c in np.linspace(68.0, 1350.0, n_sets)[:k]:
+    m = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC2")
+    m.update_var(node_vars={"jrc/jrc_op/c": float(c)})
+    m.run(simulation_time=1.0, step_size=1e-4, sampling_step_size=1e-3, solver="euler",
+          inputs={"jrc/jrc_op/u": noise}, outputs={"V_pce": "jrc/jrc_op/V_e"},
+          backend="default", verbose=False, clear=True)
+print((time.perf_counter() - start) / k)
+"""
+
+
+def original_sequential(venv: str, k: int, n: int) -> float:
+    """Seconds per run of k sequential PyRates 1.2.3 ``run`` calls (of n values of C)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "orig_sequential.py"
+        script.write_text(_ORIG_SEQUENTIAL)
+        out = subprocess.run([str(Path(venv) / "bin" / "python"), str(script), str(k), str(n)],
+                             cwd=tmp, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def original(venv: str, n: int) -> float:
     """Seconds of PyRates 1.2.3's grid_search on n sets (in its venv, in a temporary folder)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,6 +191,8 @@ def main() -> None:
     ap.add_argument("--delays", type=int, default=20)
     ap.add_argument("--orig-venv", default=None, help="venv with pyrates==1.2.3")
     ap.add_argument("--orig-sets", type=int, default=200)
+    ap.add_argument("--orig-sequential", type=int, default=5,
+                    help="1.2.3 run() calls timed (scaled to --sets); 0: skip")
     ap.add_argument("--delay-only", action="store_true", help="only the delay sweep")
     args = ap.parse_args()
     if args.delay_only:
@@ -195,6 +224,11 @@ def main() -> None:
         t_ours, _ = sweep(m, per_set, None)
         print(f"\n{m} sets: PyRates 1.2.3 grid_search {t_orig:.2f} s, ours {t_ours:.2f} s "
               f"({t_orig / t_ours:.1f}x)")
+        if args.orig_sequential:
+            per_run = original_sequential(args.orig_venv, args.orig_sequential, n)
+            print(f"{n} sequential PyRates 1.2.3 run() calls ({args.orig_sequential} timed, "
+                  f"scaled): {per_run * n:.0f} s; ours grid_search {t_sweep:.2f} s "
+                  f"({per_run * n / t_sweep:.0f}x)")
     _print_delay_sweep(args.delays)
 
 
