@@ -11,9 +11,9 @@ from pyrates_core.fitting import supports_fitting  # noqa: E402
 from pyrates_core.registry import get_backend  # noqa: E402
 from pyrates_frontend import CircuitTemplate  # noqa: E402
 from pyrates_frontend.fitting import fit, loss_gradient  # noqa: E402
+from pyrates_frontend.reference_circuits import OUT2 as OUT  # noqa: E402
+from pyrates_frontend.reference_circuits import qif_pair  # noqa: E402
 
-QIF = "model_templates.neural_mass_models.qif.qif_pop"
-OUT = {"r1": "p1/qif_op/r", "r2": "p2/qif_op/r"}
 TAU, W = "p1/qif_op/tau", ("p1/qif_op/r", "p2/qif_op/r_in", "weight")
 NAME_W = "p1/qif_op/r->p2/qif_op/r_in:weight"
 T, DT = 2.0, 1e-2
@@ -21,15 +21,7 @@ T, DT = 2.0, 1e-2
 
 def pair(weight: float = 8.0, tau: float = 1.0, delay: float | None = None) -> CircuitTemplate:
     """The docs' fitting example: two QIF populations, p1 -> p2 with ``weight``."""
-    edge: dict = {"weight": weight}
-    if delay is not None:
-        edge["delay"] = delay
-    c = CircuitTemplate("pair", nodes={"p1": QIF, "p2": QIF}, edges=[
-        ("p1/qif_op/r", "p2/qif_op/r_in", None, edge),
-        ("p2/qif_op/r", "p1/qif_op/r_in", None, {"weight": 4.0})])
-    c.update_var(node_vars={"p1/qif_op/tau": tau, "p1/qif_op/eta": -3.0,
-                            "p2/qif_op/eta": -4.0, "p2/qif_op/tau": 0.8})
-    return c
+    return qif_pair(weight, tau, delay, r0=None)
 
 
 @pytest.fixture(scope="module")

@@ -24,10 +24,11 @@ OUT2 = {"r1": "p1/qif_op/r", "r2": "p2/qif_op/r"}
 
 
 def qif_pair(weight: float = 8.0, tau: float = 1.0, delay: float | None = None,
-             r0: float = 0.01) -> CircuitTemplate:
+             r0: float | None = 0.01) -> CircuitTemplate:
     """Two QIF populations, p1 -> p2 with ``weight`` (and ``delay``), p2 -> p1 with 4.
 
-    ``r0 = 0`` makes the delayed history the same in the 'zero' and 'initial' modes.
+    ``r0 = 0`` makes the delayed history the same in the 'zero' and 'initial' modes;
+    ``r0 = None`` keeps the template's initial rates.
     """
     edge: dict = {"weight": weight}
     if delay is not None:
@@ -35,9 +36,11 @@ def qif_pair(weight: float = 8.0, tau: float = 1.0, delay: float | None = None,
     c = CircuitTemplate("pair", nodes={"p1": QIF, "p2": QIF}, edges=[
         ("p1/qif_op/r", "p2/qif_op/r_in", None, edge),
         ("p2/qif_op/r", "p1/qif_op/r_in", None, {"weight": 4.0})])
-    c.update_var(node_vars={"p1/qif_op/tau": tau, "p1/qif_op/eta": -3.0,
-                            "p2/qif_op/eta": -4.0, "p2/qif_op/tau": 0.8,
-                            "all/qif_op/r": r0})
+    values = {"p1/qif_op/tau": tau, "p1/qif_op/eta": -3.0, "p2/qif_op/eta": -4.0,
+              "p2/qif_op/tau": 0.8}
+    if r0 is not None:
+        values["all/qif_op/r"] = r0
+    c.update_var(node_vars=values)
     return c
 
 
