@@ -1,9 +1,9 @@
-"""grid_search through the numba batch loop equals the pure NumPy sweep, set for set.
+"""grid_search through the numba batch equals the pure NumPy sweep, set for set.
 
 The sweep package's own tests run the pure NumPy path (``numba=False``: the sets one after
-the other); here the same kinds of sweeps go through the generated numba batch loop
-(``run_fixed_batch``: reductions, vector-valued states, delays swept with time constants,
-edge weights, one input series per set) and must give the pure NumPy numbers.
+the other); here the same kinds of sweeps go through the numba batch (the compiled loop, in
+threads: reductions, vector-valued states, delays swept with time constants, edge weights,
+one input series per set) and must give the pure NumPy numbers.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def test_reductions_and_vector_states(batch_modes: list[str]) -> None:
     jit, pure = _both(net, {"a": [0.0, 1.0, -2.0, 0.5]}, {"a": {"vars": ["vop/a"],
                                                                "nodes": ["n1"]}},
                       1e-3, 0.5, {"x": "all/vop/x"}, solver="rk4")
-    assert batch_modes[0] == "vectorized" and batch_modes[1] == "loop"
+    assert batch_modes[0] == "compiled loop" and batch_modes[1] == "loop"
     _assert_equal(jit, pure)
     n2 = jit["x"].xs("n2", axis=1, level=1).to_numpy()
     assert np.ptp(n2.reshape(len(n2), 4, -1), axis=1).max() == 0.0  # n2 is not swept
@@ -88,7 +88,7 @@ def test_swept_delays_time_constants_and_weights(batch_modes: list[str]) -> None
     grid = {"d": [0.1, 0.35], "w": [0.2, 1.5], "tau": [0.5, 1.0]}
     jit, pure = _both(_ring(), grid, pmap, 1e-2, 2.0, {"r": "all/li_op/r"},
                       permute_grid=True, solver="heun")
-    assert batch_modes[0] == "vectorized"
+    assert batch_modes[0] == "compiled loop"
     _assert_equal(jit, pure)
     assert np.ptp(jit.to_numpy()[-1]) > 1e-3
 
@@ -101,5 +101,5 @@ def test_one_input_series_per_set(batch_modes: list[str]) -> None:
     jit, pure = _both(pair, {"tau": [1.0, 0.5, 2.0]}, {"tau": {"vars": ["li_op/tau"],
                                                               "nodes": ["a"]}},
                       1e-2, 1.0, {"r": "all/li_op/r"}, inputs={"a/li_op/r_in": drive})
-    assert batch_modes[0] == "vectorized"
+    assert batch_modes[0] == "compiled loop"
     _assert_equal(jit, pure)

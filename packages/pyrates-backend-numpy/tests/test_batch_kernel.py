@@ -1,4 +1,4 @@
-"""The numba batch loop (``run_fixed_batch``): every set of a batch is its own single run."""
+"""numba batches: every set of a batch runs the compiled loop of a single run, in threads."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sympy as sp
 from numpy_backend_testlib import load, request, requires_numba, wilson_cowan
 
 from pyrates_backend_numpy import NumpyBackend
-from pyrates_backend_numpy.batch import stack_arguments
 from pyrates_core.backend import LoadedModel, SimulationRequest
 from pyrates_core.errors import DivergenceError
 from pyrates_core.runtime import batch_member
@@ -45,7 +44,7 @@ def test_vectorized_batch_equals_single_runs(jit_network: LoadedModel, solver: s
     sets = {"g": np.array([0.2, 0.6, 1.1, 0.9]), "w": rng.uniform(0, 0.5, (4, w.size))}
     req = request(3.0, solver=solver, history=history, batch_params=sets)
     got = NumpyBackend().integrate(jit_network, req)
-    assert got.stats["batch_mode"] == "vectorized" and got.stats["batch"] == 4
+    assert got.stats["batch_mode"] == "compiled loop" and got.stats["batch"] == 4
     assert got.final_state.shape == (4, jit_network.code.system.n_state)
     spread = np.ptp(got.outputs["E"][:, -1], axis=0).max()
     assert spread > 1e-3  # the sets differ
@@ -88,7 +87,7 @@ def test_batch_inputs_equal_single_runs(tmp_path: Path, with_params: bool) -> No
                             batch_inputs={"u": series}, **kw)
     fast = _forced(tmp_path / "jit", True)
     got = NumpyBackend().integrate(fast, req)
-    assert got.stats["batch_mode"] == "vectorized" and got.outputs["x"].shape == (5, 40, 1)
+    assert got.stats["batch_mode"] == "compiled loop" and got.outputs["x"].shape == (5, 40, 1)
     np.testing.assert_array_equal(got.outputs["u"][:, :, 0], series[:, :400:10, 0])
     for b in range(5):
         ref = _single(fast, req, b)
@@ -115,13 +114,3 @@ def test_divergence_names_the_set(tmp_path: Path) -> None:
                             batch_params={"tau": np.array([0.5, -0.01, 1.0])})
     with pytest.raises(DivergenceError, match=r"parameter set 1 of 3: .*'?x'?"):
         NumpyBackend().integrate(_forced(tmp_path, True), req)
-
-
-def test_stack_arguments_shares_equal_values_and_stacks_the_rest() -> None:
-    big = np.arange(6.0)
-    args = stack_arguments([[1.5, big, np.zeros(2), 3], [1.5, big, np.zeros(3), 4]], {2})
-    assert args is not None
-    scalar, shared, bufs, ints = args
-    assert scalar.shape == (1,) and np.shares_memory(shared, big) and shared.shape == (1, 6)
-    assert bufs.shape == (2, 3) and ints.tolist() == [3, 4] and ints.dtype == np.int64
-    assert stack_arguments([[np.zeros(2)], [np.zeros(3)]], set()) is None  # shapes differ

@@ -172,9 +172,9 @@ def test_exported_vector_field_reads_its_weight_and_delay_arguments(tmp_path: Pa
 @requires_numba
 def test_numba_batch_in_threads_equals_one_after_the_other(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """A numba batch runs its sets in threads (the generated batch loop, nogil); the results
-    do not depend on the number of threads, bit for bit, and come back in the order of the
-    sets; the delays and weights of each set differ (stacked delay tables)."""
+    """A numba batch runs its sets in threads (nogil loop); the results do not depend on the
+    number of threads, bit for bit, and come back in the order of the sets; the delays and
+    weights of each set differ."""
     base = ring(DELAYS)
     model = load(base, tmp_path / "a", numba=True)
     b = base.edges[0]
@@ -189,10 +189,10 @@ def test_numba_batch_in_threads_equals_one_after_the_other(tmp_path: Path,
                             outputs={"r": (base.states[0].name, None)}, batch_params=batch)
     threaded = NumpyBackend().integrate(model, req)
     assert threaded.stats["batch_workers"] == min(3, len(os.sched_getaffinity(0)))
-    assert threaded.stats["batch_mode"] == "vectorized"
+    assert threaded.stats["batch_mode"] == "compiled loop"
     monkeypatch.setenv(solvers.BATCH_THREADS_ENV, "1")
     serial = NumpyBackend().integrate(model, req)
-    assert serial.stats["batch_workers"] == 1 and serial.stats["batch_mode"] == "vectorized"
+    assert serial.stats["batch_workers"] == 1 and serial.stats["batch_mode"] == "compiled loop"
     np.testing.assert_array_equal(threaded.outputs["r"], serial.outputs["r"])
     for k in (0, 5):  # and each set is its own run
         single = run(model, param_values={b.delay_param: delays[k], b.weights: weights[k]})

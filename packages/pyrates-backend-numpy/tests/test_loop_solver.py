@@ -23,7 +23,7 @@ def test_numba_loop_holds_one_method(solver: str) -> None:
     be = NumpyBackend()
     code = be.generate(wilson_cowan(6), CodegenOptions(solver=solver, extra={"numba": True}))
     src = code.source
-    loop = src[src.index("def run_fixed_step("):src.index("def run_fixed_batch(")]
+    loop = src[src.index("def run_fixed_step("):]
     assert f"# compiled for {solver} only" in loop and "_method ==" not in loop
     used = {name for name in ("_heun_in(", "_rk4_in(") if name in loop}
     assert used == {"heun": {"_heun_in("}, "rk4": {"_rk4_in("}, "euler": set()}[solver]

@@ -184,8 +184,8 @@ class NumpyBackend:
          "batch", "batch_inputs", "jacobian", "delay_params"})
     """``batch``/``batch_inputs``: the sets of ``request.batch_params`` and
     ``request.batch_inputs`` run on the one loaded (and compiled) model, no recompilation.
-    With numba and a fixed-step solver they run in one call of the generated batch loop per
-    thread (:mod:`pyrates_backend_numpy.batch`; ``nogil``, one thread per CPU,
+    With numba and a fixed-step solver each set is one call of the compiled loop, one slice
+    of sets per thread (:mod:`pyrates_backend_numpy.batch`; ``nogil``, one thread per CPU,
     ``$PYRATES_BATCH_THREADS`` caps them); otherwise one after the other
     (:func:`pyrates_core.runtime.run_batch`). ``delay_params``:
     delay tables are built at integration time from the (overridden) delay parameters."""

@@ -35,7 +35,6 @@ __all__ = ["Layout", "generate_source"]
 
 OBSERVE = "observe_assignments"
 LOOP = "run_fixed_step"
-BATCH_LOOP = "run_fixed_batch"
 RHS_INTO = "_rhs_into"
 """numba flavour: the vector field written into preallocated arrays (no allocation per step)."""
 OBSERVE_INTO = "_observe_into"
@@ -43,9 +42,9 @@ OBSERVE_INTO = "_observe_into"
 
 RESERVED = frozenset({
     "t", "y", "dy", "np", "njit", "numba", "min", "max", "abs", "range", "len", OBSERVE, LOOP,
-    BATCH_LOOP, RHS_INTO, OBSERVE_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a",
+    RHS_INTO, OBSERVE_INTO, *HELPER_NAMES, "_n", "_t", "_y", "_i", "_p", "_a",
     "_k1", "_k2", "_k3", "_k4", "_ys", "_wk", "_wo", "_since_row", "_since_check", "_check",
-    "_b", "_b0", "_b1", "_s", "_yb", "_Y", "_status", "_row", "_col",
+    "_row", "_col",
     "_method", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec", "_rec_y", "_rec_assign",
     *PYTHON_KEYWORDS,
 })
@@ -370,29 +369,6 @@ class _Emitter:
         return lines
 
 
-    def batch_loop(self) -> list[str]:
-        """numba only: :data:`BATCH_LOOP`, the loop over the sets ``_b0 .. _b1 - 1`` of a batch.
-
-        Every argument after ``_rec_assign`` carries a leading batch axis of length 1 (shared
-        by all sets) or B (row ``_b`` for set ``_b``); so do ``_Y`` (states), ``_rec`` and the
-        history buffers. Each set runs :data:`LOOP` with the types of a single run, so the
-        loop compiled for single runs serves batches too.
-        """
-        args = self.layout.loop_arg_names
-        per_set = args[args.index("_rec_assign") + 1:]
-        inner = ["_method", "_Y[_b]", "_n0", "_n1", "_t0", "_dt", "_stride", "_rec[_b]",
-                 *args[8:args.index("_rec_assign") + 1],
-                 *(f"{a}[_b % {a}.shape[0]]" for a in per_set)]
-        sig = ["_b0", "_b1", "_status", "_Y", *(a for a in args if a != "_y")]
-        return [*self._decorator(), f"def {BATCH_LOOP}({', '.join(sig)}):",
-                '    """Run sets _b0 .. _b1 - 1 of a batch through the fixed-step loop; their',
-                '    states are updated in _Y and their status (see the loop) in _status."""',
-                "    for _b in range(_b0, _b1):",
-                f"        _s, _yb = {LOOP}({', '.join(inner)})",
-                "        _Y[_b, :] = _yb",
-                "        _status[_b] = _s"]
-
-
 class _ElementPrinter(NumpyCodePrinter):
     """Prints the element expressions of core element loops: ``Element(x, k)`` as ``x[k]``."""
 
@@ -470,7 +446,5 @@ def generate_source(system: SystemIR, options: CodegenOptions, numba: bool) -> t
     check_func_name(options.func_name, taken=[*layout.names.values(), *layout.arg_names])
     emit = _Emitter(system, options, layout)
     parts = [emit.header(), emit.vector_field(), emit.observe(), emit.loop()]
-    if numba:
-        parts.append(emit.batch_loop())
     text = "\n\n\n".join("\n".join(p).strip("\n") for p in parts) + "\n"
     return text, layout
