@@ -7,7 +7,8 @@ import pytest
 
 from pyrates_core.errors import SolverError
 from pyrates_core.registry import available_backends, get_backend
-from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
+from pyrates_frontend import CircuitTemplate
+from pyrates_frontend.jacobian_checks import rate_network
 
 NMM = "model_templates.neural_mass_models"
 OSC = "model_templates.oscillators"
@@ -25,16 +26,10 @@ def _jacobian_backends():
 
 
 def _rate_net():
-    op = OperatorTemplate(name="rate_op", equations=["r' = -r + tanh(r_in + I)"],
-                          variables={"r": "output(0.1)", "I": 0.2, "r_in": "input(0.0)"})
-    node = NodeTemplate("rate", operators=[op])
     rng = np.random.default_rng(5)
-    n = 10
-    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.4)
-    c = CircuitTemplate("dnet", nodes={f"n{i}": node for i in range(n)})
-    c.add_edges_from_matrix("rate_op/r", "rate_op/r_in", [f"n{i}" for i in range(n)], weight=w,
-                            edge_attr={"delay": rng.choice([0.0, 0.002, 0.005], size=(n, n))})
-    return c
+    rng.normal(size=(10, 10))
+    rng.random((10, 10))  # the draws of rate_weights(5); the delays come next
+    return rate_network(rng.choice([0.0, 0.002, 0.005], size=(10, 10)), seed=5)
 
 
 MODELS = {"jrc": lambda: CircuitTemplate.from_yaml(f"{NMM}.jansenrit.JRC"),

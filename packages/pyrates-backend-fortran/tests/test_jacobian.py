@@ -7,21 +7,10 @@ import scipy.sparse
 
 from pyrates_core.errors import SolverError
 from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
+from pyrates_frontend.jacobian_checks import assert_qif_fixed_point_eigenvalues, fd_jacobian
 
 NMM = "model_templates.neural_mass_models"
 OSC = "model_templates.oscillators"
-
-
-def fd_jacobian(func, t, y, args, eps=1e-6):
-    """Central differences of ``func(t, y, *args)``."""
-    n = len(y)
-    out = np.zeros((n, n))
-    for j in range(n):
-        yp, ym = y.copy(), y.copy()
-        yp[j] += eps
-        ym[j] -= eps
-        out[:, j] = (np.asarray(func(t, yp, *args)) - np.asarray(func(t, ym, *args))) / (2 * eps)
-    return out
 
 
 def jac(circuit, name, **kw):
@@ -52,17 +41,7 @@ def test_qif_fixed_point_eigenvalues():
     fixed points."""
     c = CircuitTemplate.from_yaml(f"{NMM}.qif.qif")
     j, ja, _, idx = jac(c, "qif_jac")
-    roots = np.roots([1.0, 0.0, -5.0, -15.0 / (2 * np.pi), -0.25])
-    vs = [v.real for v in roots if abs(v.imag) < 1e-9 and v.real < 0]
-    assert len(vs) == 3
-    for v in vs:
-        r = -1.0 / (2 * np.pi * v)
-        y = np.zeros(2)
-        y[idx["p/qif_op/r"]], y[idx["p/qif_op/v"]] = r, v
-        ev = np.sort_complex(np.linalg.eigvals(j(0.0, y, *ja[2:])))
-        disc = np.sqrt(complex(2 * r * (15.0 - 2 * np.pi ** 2 * r)))
-        assert np.allclose(ev, np.sort_complex(np.array([2 * v + disc, 2 * v - disc])),
-                           atol=1e-9)
+    assert_qif_fixed_point_eigenvalues(j, ja, idx)
 
 
 def _net3():

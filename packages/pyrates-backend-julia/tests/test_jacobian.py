@@ -9,21 +9,9 @@ from pyrates_backend_julia.runner import find_julia
 from pyrates_core.backend import CodegenOptions
 from pyrates_core.errors import SolverError
 from pyrates_core.registry import get_backend
-from pyrates_frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
+from pyrates_frontend import CircuitTemplate
+from pyrates_frontend.jacobian_checks import rate_network
 from pyrates_frontend.simulation import build_system
-
-
-def _rate_net(delays):
-    op = OperatorTemplate(name="rate_op", equations=["r' = -r + tanh(r_in + I)"],
-                          variables={"r": "output(0.1)", "I": 0.2, "r_in": "input(0.0)"})
-    node = NodeTemplate("rate", operators=[op])
-    rng = np.random.default_rng(7)
-    n = 10
-    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.4)
-    c = CircuitTemplate("dnet", nodes={f"n{i}": node for i in range(n)})
-    c.add_edges_from_matrix("rate_op/r", "rate_op/r_in", [f"n{i}" for i in range(n)], weight=w,
-                            edge_attr={"delay": delays} if delays is not None else None)
-    return c
 
 
 def _delays():
@@ -38,7 +26,7 @@ def _source(circuit, name):
 
 @pytest.mark.parametrize(("make", "pages"), [(lambda: CircuitTemplate.from_yaml(JRC), 1),
                                              (lambda: CircuitTemplate.from_yaml(QIF), 1),
-                                             (lambda: _rate_net(_delays()), 3)])
+                                             (lambda: rate_network(_delays()), 3)])
 def test_jacobian_source_parses(make, pages):
     """JRC, QIF and the delayed 10-node network: the file parses and F(u, p, t) fills
     1 + (number of delays) pages."""
@@ -63,7 +51,7 @@ def test_calling_without_julia_is_a_clear_error():
 @pytest.mark.parametrize("delayed", [False, True])
 def test_executed_jacobian_equals_numpy(delayed):
     """Executed in Julia, J (and the delayed split) equals the numpy backend's to 1e-12."""
-    c = _rate_net(_delays() if delayed else None)
+    c = rate_network(_delays() if delayed else None)
     j, ja, _, _ = c.get_jacobian_func("jl_jac", 1e-3, backend="julia", verbose=False)
     jn, jna, _, _ = c.get_jacobian_func("np_jac", 1e-3, verbose=False)
     y = ja[1] + 0.1

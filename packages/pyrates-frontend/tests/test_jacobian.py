@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse
 
 from pyrates_frontend import CircuitTemplate, EdgeTemplate, NodeTemplate, OperatorTemplate
+from pyrates_frontend.jacobian_checks import rate_network, rate_weights
 
 NMM = "model_templates.neural_mass_models"
 OSC = "model_templates.oscillators"
@@ -188,16 +189,7 @@ def test_linear_network_eigenvalues():
 
 
 def _delayed_net(delays):
-    op = OperatorTemplate(name="rate_op", equations=["r' = -r + tanh(r_in + I)"],
-                          variables={"r": "output(0.1)", "I": 0.2, "r_in": "input(0.0)"})
-    node = NodeTemplate("rate", operators=[op])
-    rng = np.random.default_rng(7)
-    n = 10
-    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.4)
-    c = CircuitTemplate("dnet", nodes={f"n{i}": node for i in range(n)})
-    c.add_edges_from_matrix("rate_op/r", "rate_op/r_in", [f"n{i}" for i in range(n)], weight=w,
-                            edge_attr={"delay": delays} if delays is not None else None)
-    return c, w
+    return rate_network(delays), rate_weights()
 
 
 def test_delayed_network_blocks():

@@ -22,7 +22,8 @@ import numpy as np
 from pyrates_frontend.circuit import CircuitTemplate
 from pyrates_frontend.templates import NodeTemplate, OperatorTemplate
 
-__all__ = ["JacobianChecks", "fd_jacobian"]
+__all__ = ["JacobianChecks", "assert_qif_fixed_point_eigenvalues", "fd_jacobian",
+           "rate_network", "rate_weights"]
 
 NMM = "model_templates.neural_mass_models"
 OSC = "model_templates.oscillators"
@@ -46,18 +47,43 @@ def fd_jacobian(func: Any, t: float, y: np.ndarray, args: Any, eps: float = 1e-6
     return out
 
 
-def _rate_net(delays: np.ndarray | None) -> CircuitTemplate:
-    """10 rate nodes with random sparse coupling (and ``delays``, if given)."""
+def rate_weights(seed: int = 7, n: int = 10) -> np.ndarray:
+    """The coupling matrix of :func:`rate_network`: normal weights, about 40 % of them kept."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.4)
+
+
+def rate_network(delays: np.ndarray | None = None, seed: int = 7) -> CircuitTemplate:
+    """10 rate nodes ``r' = -r + tanh(r_in + I)`` coupled by :func:`rate_weights` ``(seed)``
+    (and ``delays``, a ``(10, 10)`` array, if given).
+    """
     op = OperatorTemplate(name="rate_op", equations=["r' = -r + tanh(r_in + I)"],
                           variables={"r": "output(0.1)", "I": 0.2, "r_in": "input(0.0)"})
     node = NodeTemplate("rate", operators=[op])
-    rng = np.random.default_rng(7)
     n = 10
-    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.4)
+    w = rate_weights(seed, n)
     c = CircuitTemplate("dnet", nodes={f"n{i}": node for i in range(n)})
     c.add_edges_from_matrix("rate_op/r", "rate_op/r_in", [f"n{i}" for i in range(n)], weight=w,
                             edge_attr={"delay": delays} if delays is not None else None)
     return c
+
+
+def assert_qif_fixed_point_eigenvalues(j: Any, ja: Any, idx: dict[str, int]) -> None:
+    """The Jacobian ``j`` (with arguments ``ja`` and state indices ``idx``, as returned by
+    ``get_jacobian_func``) of the QIF mean field (eta=-5, J=15, Delta=1) has the eigenvalues
+    ``2v +- sqrt(2 r (J - 2 pi^2 r))`` at each of its three fixed points.
+    """
+    roots = np.roots([1.0, 0.0, -5.0, -15.0 / (2 * np.pi), -0.25])
+    vs = [v.real for v in roots if abs(v.imag) < 1e-9 and v.real < 0]
+    assert len(vs) == 3
+    for v in vs:
+        r = -1.0 / (2 * np.pi * v)
+        y = np.zeros(2)
+        y[idx["p/qif_op/r"]], y[idx["p/qif_op/v"]] = r, v
+        ev = np.sort_complex(np.linalg.eigvals(_np(j(0.0, y, *ja[2:]))))
+        disc = np.sqrt(complex(2 * r * (15.0 - 2 * np.pi ** 2 * r)))
+        assert np.allclose(ev, np.sort_complex(np.array([2 * v + disc, 2 * v - disc])),
+                           atol=1e-9)
 
 
 class JacobianChecks:
@@ -92,17 +118,7 @@ class JacobianChecks:
         """
         c = CircuitTemplate.from_yaml(f"{NMM}.qif.qif")
         j, ja, names, idx = self.jac(c, "qif_jac")
-        roots = np.roots([1.0, 0.0, -5.0, -15.0 / (2 * np.pi), -0.25])
-        vs = [v.real for v in roots if abs(v.imag) < 1e-9 and v.real < 0]
-        assert len(vs) == 3
-        for v in vs:
-            r = -1.0 / (2 * np.pi * v)
-            y = np.zeros(2)
-            y[idx["p/qif_op/r"]], y[idx["p/qif_op/v"]] = r, v
-            ev = np.sort_complex(np.linalg.eigvals(_np(j(0.0, y, *ja[2:]))))
-            disc = np.sqrt(complex(2 * r * (15.0 - 2 * np.pi ** 2 * r)))
-            assert np.allclose(ev, np.sort_complex(np.array([2 * v + disc, 2 * v - disc])),
-                               atol=1e-9)
+        assert_qif_fixed_point_eigenvalues(j, ja, idx)
         k = names.index("p/qif_op/tau") - 2
         args = list(ja[2:])
         args[k] = 2.0
@@ -118,13 +134,13 @@ class JacobianChecks:
         n = 10
         rng = np.random.default_rng(11)
         delays = rng.choice([0.0, 0.002, 0.005], size=(n, n))
-        c = _rate_net(delays)
+        c = rate_network(delays)
         j, ja, _, idx = self.jac(c, "d_jac")
         js, jsa, _, _ = self.jac(c, "d_jac_s", sparse=True)
         y = ja[1] + 0.2 * rng.standard_normal(n)
         j0, jtau = j(0.0, y, *ja[2:])
         assert len(jtau) == 2
-        f, a, _, tidx = _rate_net(None).get_run_func("d_vf", 1e-3, verbose=False)
+        f, a, _, tidx = rate_network(None).get_run_func("d_vf", 1e-3, verbose=False)
         assert tidx == idx
         total = _np(j0) + sum(_np(m) for m in jtau)
         assert np.abs(total - fd_jacobian(f, 0.0, y, a[2:])).max() < 1e-8
